@@ -1,0 +1,91 @@
+"""Database engine: connection settings for SQLite and PostgreSQL, read and write transactions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from footfall.config import Settings
+
+__all__ = ["Database"]
+
+logger = logging.getLogger(__name__)
+
+_WRITE_OPTION = "footfall_write"
+
+
+class Database:
+    """The service's database: one engine, with explicit read and write transactions.
+
+    On SQLite a write transaction starts with ``BEGIN IMMEDIATE``, so it takes the write lock
+    before its first statement: two devices posting at the same instant queue on the busy
+    timeout instead of one of them failing with "database is locked" when it upgrades a read
+    lock. Read transactions start with a plain ``BEGIN`` and never block writers (WAL).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = make_url(settings.database_url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine: Engine = self._create_engine()
+
+    def _create_engine(self) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+        engine = create_engine(
+            self.url,
+            pool_size=8,
+            max_overflow=16,
+            connect_args={
+                "timeout": self.settings.sqlite_busy_timeout_ms / 1000,
+                "check_same_thread": False,
+            },
+        )
+        busy_timeout_ms = self.settings.sqlite_busy_timeout_ms
+        synchronous = self.settings.sqlite_synchronous.upper()
+
+        @event.listens_for(engine, "connect")
+        def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+            # The sqlite3 module's own transaction handling issues a deferred BEGIN lazily;
+            # turn it off so that the "begin" listener below decides how each one starts.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_sqlite(connection: Connection) -> None:
+            if connection.get_execution_options().get(_WRITE_OPTION):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.exec_driver_sql("BEGIN")
+
+        return engine
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """Open a write transaction that commits when the block ends without an exception."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{_WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Open a read transaction, so that every query of the block sees one snapshot."""
+        with self.engine.connect() as connection:
+            with connection.begin():
+                yield connection
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
