@@ -1,8 +1,9 @@
 """Readers for recorded pedestrian data: MOTChallenge sequences and ETH/UCY files.
 
 Both readers return a `Recording`: frames in time order, each with the boxes
-seen in it, in coordinates normalised to the frame (0 to 1, y pointing down),
-the convention of the device's line settings. This module uses only the
+seen in it. MOTChallenge boxes are normalised to the frame (0 to 1, y pointing
+down), the convention of the device's line settings. ETH/UCY positions stay in
+metres, so a counting line for them is given in metres too. This module uses only the
 standard library, so the accuracy benchmark can import it from a separate
 virtual environment.
 """
@@ -10,7 +11,6 @@ virtual environment.
 from __future__ import annotations
 
 import configparser
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,6 @@ __all__ = [
     "Frame",
     "Recording",
     "SourceError",
-    "WorldScale",
     "find_detections_file",
     "read_eth_ucy",
     "read_mot",
@@ -65,27 +64,6 @@ class Frame:
     boxes: list[Box] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class WorldScale:
-    """Mapping from world metres to the unit square, used for ETH/UCY files.
-
-    A point (x, y) in metres maps to ((x - x0) / extent, (y - y0) / extent),
-    so both axes keep the same scale and distances stay proportional.
-    """
-
-    x0: float
-    y0: float
-    extent_m: float
-
-    def to_unit(self, x_m: float, y_m: float) -> tuple[float, float]:
-        """Map a point in metres into the unit square."""
-        return (x_m - self.x0) / self.extent_m, (y_m - self.y0) / self.extent_m
-
-    def length_to_unit(self, length_m: float) -> float:
-        """Map a length in metres to normalised units."""
-        return length_m / self.extent_m
-
-
 @dataclass
 class Recording:
     """A sequence of frames and what is known about where it came from."""
@@ -95,7 +73,8 @@ class Recording:
     frames: list[Frame]
     image_width: int = 0
     image_height: int = 0
-    world: WorldScale | None = None
+    # "normalised" (MOTChallenge, 0 to 1 of the frame) or "metres" (ETH/UCY world positions).
+    units: str = "normalised"
 
     def track_ids(self) -> set[int]:
         """Return the annotated identities that appear in the recording."""
@@ -240,9 +219,8 @@ def read_mot(sequence_dir: Path, detections_path: Path | None = None) -> tuple[R
 def read_eth_ucy(path: Path, box_size_m: float = 0.5, step_s: float = ETH_UCY_STEP_S) -> Recording:
     """Read an ETH/UCY trajectory file (`frame id x y` in metres, tab or space separated).
 
-    Positions are mapped into the unit square by the scene's larger extent (see
-    `WorldScale`), and each position becomes a square box of `box_size_m` so the
-    tracker can take it as a detection.
+    Each position becomes a square box of `box_size_m` around it, in metres, so
+    the tracker can take it as a detection; the track ids are the annotated ones.
     """
     if not path.is_file():
         raise SourceError(f"trajectory file {path} does not exist")
@@ -264,13 +242,6 @@ def read_eth_ucy(path: Path, box_size_m: float = 0.5, step_s: float = ETH_UCY_ST
     if not rows:
         raise SourceError(f"{path} holds no trajectory rows")
 
-    xs = [row[2] for row in rows]
-    ys = [row[3] for row in rows]
-    extent = max(max(xs) - min(xs), max(ys) - min(ys))
-    if not math.isfinite(extent) or extent <= 0:
-        raise SourceError(f"{path}: all positions are the same point, so no line can be crossed")
-    world = WorldScale(x0=min(xs), y0=min(ys), extent_m=extent)
-
     # Frame numbers advance by a fixed stride (10 video frames per row).
     frame_numbers = sorted({row[0] for row in rows})
     stride = min((b - a for a, b in zip(frame_numbers, frame_numbers[1:]) if b > a), default=1)
@@ -278,10 +249,8 @@ def read_eth_ucy(path: Path, box_size_m: float = 0.5, step_s: float = ETH_UCY_ST
     count = (frame_numbers[-1] - first) // stride + 1
     frames = [Frame(index=index + 1, time_s=index * step_s) for index in range(count)]
 
-    size = world.length_to_unit(box_size_m)
     for frame_number, track_id, x_m, y_m in rows:
         slot = (frame_number - first) // stride
-        cx, cy = world.to_unit(x_m, y_m)
-        frames[slot].boxes.append(Box(cx=cx, cy=cy, width=size, height=size, track_id=track_id))
+        frames[slot].boxes.append(Box(cx=x_m, cy=y_m, width=box_size_m, height=box_size_m, track_id=track_id))
 
-    return Recording(name=path.stem, fps=1.0 / step_s, frames=frames, world=world)
+    return Recording(name=path.stem, fps=1.0 / step_s, frames=frames, units="metres")

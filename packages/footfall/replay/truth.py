@@ -8,7 +8,6 @@ crossing, an entry when it ends on the inside. Standard library only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .sources import Box, Recording
@@ -48,17 +47,23 @@ class CountingLine:
         return inside_sign * cross(x, y)
 
     def side(self, x: float, y: float, band: float) -> int:
-        """Return +1 (inside), -1 (outside) or 0 (within `band` of the line)."""
+        """Return +1 (inside), -1 (outside) or 0 (within `band`, or beyond the segment's ends).
+
+        Points whose projection falls beyond the ends have no side, as in the core,
+        so a person walking around the end of a short line is not a crossing.
+        """
+        dx = self.end[0] - self.start[0]
+        dy = self.end[1] - self.start[1]
+        projection = ((x - self.start[0]) * dx + (y - self.start[1]) * dy) / (dx * dx + dy * dy)
+        if projection < 0.0 or projection > 1.0:
+            return 0
+
         distance = self.signed_distance(x, y)
         if distance > band:
             return 1
         if distance < -band:
             return -1
         return 0
-
-    def scaled(self, to_unit: Callable[[float, float], tuple[float, float]]) -> CountingLine:
-        """Return the line with every point mapped through `to_unit`."""
-        return CountingLine(start=to_unit(*self.start), end=to_unit(*self.end), inside=to_unit(*self.inside))
 
 
 @dataclass

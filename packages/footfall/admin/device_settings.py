@@ -1,0 +1,207 @@
+"""A device's counting settings: defaults, validation and the ETag the device polls with.
+
+The settings are what ``GET /api/v1/devices/me/config`` returns: the counting line and its
+inside point, the band around the line in which a track has no side, how many observations
+confirm a crossing, the counting mode, the anchor point of a box, the detector's minimum
+score and the upload intervals. Coordinates are normalised to the frame (0 to 1, y down).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from footfall.admin.errors import AdminError
+
+__all__ = [
+    "DEFAULT_DEVICE_SETTINGS",
+    "settings_etag",
+    "validate_device_settings",
+]
+
+DEFAULT_DEVICE_SETTINGS: dict[str, Any] = {
+    "line": {"start": [0.0, 0.5], "end": [1.0, 0.5], "inside": [0.5, 1.0]},
+    "band": 0.02,
+    "confirm": 2,
+    "mode": "immediate",
+    "anchor": "center",
+    "min_score": 0.7,
+    "batch_interval_s": 5,
+    "heartbeat_interval_s": 60,
+}
+
+_LINE_POINTS = ("start", "end", "inside")
+_MODES = ("immediate", "deferred")
+_ANCHORS = ("center", "bottom_center")
+
+#: Inclusive bounds of the whole-number settings. A batch interval above an hour or a
+#: heartbeat interval above an hour would leave the dashboard without news for that long.
+_INT_BOUNDS = {
+    "confirm": (1, 10),
+    "batch_interval_s": (1, 3600),
+    "heartbeat_interval_s": (5, 3600),
+}
+
+#: Corners of the normalised frame, used to find how far the outside side reaches.
+_FRAME_CORNERS = ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0))
+
+#: A line shorter than this (in frame widths) has no direction the counter can use.
+_MIN_LINE_LENGTH = 1e-6
+
+
+def validate_device_settings(
+    settings: Mapping[str, Any], base: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Merge ``settings`` onto ``base`` (the defaults when ``None``) and check the result.
+
+    ``line`` merges point by point, so ``{"line": {"inside": [0.5, 0.0]}}`` keeps the line's
+    end points. Return the complete settings with numbers as floats or ints; raise
+    :class:`AdminError` (400) naming the first field that is invalid and why.
+    """
+    if not isinstance(settings, Mapping):
+        raise AdminError(
+            f"device settings must be a JSON object, not {type(settings).__name__}",
+            field="settings",
+        )
+    merged = _merge(settings, DEFAULT_DEVICE_SETTINGS if base is None else base)
+
+    line = _check_line(merged["line"])
+    band = _check_number(merged["band"], "band", low=0.0, high=0.5, low_open=True)
+    _check_line_geometry(line, band)
+
+    checked: dict[str, Any] = {
+        "line": line,
+        "band": band,
+        "confirm": _check_int(merged["confirm"], "confirm"),
+        "mode": _check_choice(merged["mode"], "mode", _MODES),
+        "anchor": _check_choice(merged["anchor"], "anchor", _ANCHORS),
+        "min_score": _check_number(merged["min_score"], "min_score", low=0.0, high=1.0),
+        "batch_interval_s": _check_int(merged["batch_interval_s"], "batch_interval_s"),
+        "heartbeat_interval_s": _check_int(merged["heartbeat_interval_s"], "heartbeat_interval_s"),
+    }
+    return checked
+
+
+def settings_etag(settings: Mapping[str, Any]) -> str:
+    """Return the hex SHA-256 of the settings as canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _merge(changes: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(base))
+    for key, value in changes.items():
+        if key not in DEFAULT_DEVICE_SETTINGS:
+            known = ", ".join(DEFAULT_DEVICE_SETTINGS)
+            raise AdminError(
+                f"unknown device setting {key!r}: the settings are {known}", field=str(key)
+            )
+        if key == "line" and isinstance(value, Mapping) and isinstance(merged["line"], dict):
+            merged["line"] = {**merged["line"], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _check_line(line: object) -> dict[str, list[float]]:
+    if not isinstance(line, Mapping):
+        raise AdminError(
+            "line must be an object with start, end and inside points, each [x, y]",
+            field="line",
+        )
+    unknown = sorted(str(key) for key in line if key not in _LINE_POINTS)
+    if unknown:
+        raise AdminError(
+            f"unknown line field {unknown[0]!r}: a line has start, end and inside",
+            field=f"line.{unknown[0]}",
+        )
+    missing = [name for name in _LINE_POINTS if name not in line]
+    if missing:
+        raise AdminError(
+            f"line has no {missing[0]} point: give it as [x, y]", field=f"line.{missing[0]}"
+        )
+    return {name: _check_point(line[name], f"line.{name}") for name in _LINE_POINTS}
+
+
+def _check_point(point: object, field: str) -> list[float]:
+    if not isinstance(point, list | tuple) or len(point) != 2:
+        raise AdminError(
+            f"{field} is {point!r}: give a point as [x, y] with both numbers from 0 to 1",
+            field=field,
+        )
+    return [_check_number(value, field, low=0.0, high=1.0) for value in point]
+
+
+def _check_line_geometry(line: dict[str, list[float]], band: float) -> None:
+    (x1, y1), (x2, y2) = line["start"], line["end"]
+    dx, dy = x2 - x1, y2 - y1
+    length = math.hypot(dx, dy)
+    if length < _MIN_LINE_LENGTH:
+        raise AdminError(
+            f"line start {line['start']} and end {line['end']} are the same point, so the "
+            "line has no direction: move one end point",
+            field="line",
+        )
+
+    def signed_distance(point: tuple[float, float] | list[float]) -> float:
+        return (dx * (point[1] - y1) - dy * (point[0] - x1)) / length
+
+    inside_distance = signed_distance(line["inside"])
+    if abs(inside_distance) <= band:
+        raise AdminError(
+            f"line.inside {line['inside']} lies {abs(inside_distance):.3f} from the line, "
+            f"within the band of {band}, so it does not say which side is inside: pick a "
+            "point farther from the line",
+            field="line.inside",
+        )
+
+    # A track counts only when seen on both sides beyond the band, so the outside side must
+    # reach farther than the band somewhere in the frame.
+    inside_sign = 1.0 if inside_distance > 0 else -1.0
+    outside_reach = max(-inside_sign * signed_distance(corner) for corner in _FRAME_CORNERS)
+    if outside_reach <= band:
+        raise AdminError(
+            f"the outside side of the line reaches at most {max(outside_reach, 0.0):.3f} "
+            f"from it within the frame, not beyond the band of {band}, so no track can be "
+            "seen outside and nothing would be counted: move the line away from the frame "
+            "edge or narrow the band",
+            field="line",
+        )
+
+
+def _check_number(
+    value: object, field: str, *, low: float, high: float, low_open: bool = False
+) -> float:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not is_number or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        raise AdminError(f"{field} is {value!r}: give a number", field=field)
+
+    number = float(value)  # type: ignore[arg-type]
+    too_low = number <= low if low_open else number < low
+    if too_low or number > high:
+        lower = f"above {low}" if low_open else f"from {low}"
+        raise AdminError(
+            f"{field} is {number}, out of range: give a number {lower} to {high}", field=field
+        )
+    return number
+
+
+def _check_int(value: object, field: str) -> int:
+    low, high = _INT_BOUNDS[field]
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise AdminError(
+            f"{field} is {value!r}: give a whole number from {low} to {high}", field=field
+        )
+    return value
+
+
+def _check_choice(value: object, field: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise AdminError(
+            f"{field} is {value!r}: use one of {', '.join(choices)}", field=field
+        )
+    return str(value)

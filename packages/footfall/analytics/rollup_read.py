@@ -1,0 +1,113 @@
+"""Reading the quarter-hour rollups, summed into local hours by the database.
+
+``quarter_counts`` holds one row per device and UTC quarter hour. Every UTC offset in use is
+a whole number of quarter hours, so each quarter lies in exactly one local hour of any zone.
+The query adds the zone's offset to each quarter (a CASE over the few offset segments of the
+range) and groups by the resulting local hour, so a year of one store returns at most one
+row per local hour and the database never touches the raw events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, case, func, literal, select
+
+from footfall.analytics.buckets import HourBucket
+from footfall.analytics.zones import OffsetSegment
+from footfall.db.models import QUARTER_S, QuarterCount
+
+__all__ = ["HourCounts", "local_hour_expressions", "read_hour_counts"]
+
+_HOUR_S = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class HourCounts:
+    """Entries and exits per hour bucket, in the order of the buckets asked for."""
+
+    entries: list[int]
+    exits: list[int]
+    watched: list[bool]
+
+
+def local_hour_expressions(
+    quarter: Any, segments: Sequence[OffsetSegment]
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Build SQL for the UTC offset and the local hour of a quarter column.
+
+    ``quarter`` is a column of epoch seconds divided by 900. The local hour is
+    ``(quarter * 900 + offset) // 3600``, the same number as :attr:`HourBucket.local_hour`.
+    """
+    offset: ColumnElement[Any]
+    if len(segments) == 1:
+        offset = literal(segments[0].offset_s)
+    else:
+        whens = [
+            (quarter < segment.end_s // QUARTER_S, literal(segment.offset_s))
+            for segment in segments[:-1]
+        ]
+        offset = case(*whens, else_=literal(segments[-1].offset_s))
+    local_hour = (quarter * QUARTER_S + offset) // _HOUR_S
+    return offset, local_hour
+
+
+def read_hour_counts(
+    connection: Connection, device_ids: Sequence[int], buckets: Sequence[HourBucket]
+) -> HourCounts:
+    """Sum the devices' quarter rows into the given consecutive hour buckets of one zone.
+
+    A bucket is watched when at least one of the devices has a quarter row in it, that is,
+    sent an event or a heartbeat during it.
+    """
+    entries = [0] * len(buckets)
+    exits = [0] * len(buckets)
+    watched = [False] * len(buckets)
+    if not buckets or not device_ids:
+        return HourCounts(entries, exits, watched)
+
+    start_s = buckets[0].start_s
+    end_s = buckets[-1].end_s
+    segments = offset_segments_for(buckets)
+    offset, local_hour = local_hour_expressions(QuarterCount.quarter, segments)
+
+    statement = (
+        select(
+            offset,
+            local_hour,
+            func.sum(QuarterCount.entries),
+            func.sum(QuarterCount.exits),
+        )
+        .where(
+            QuarterCount.device_id.in_(device_ids),
+            QuarterCount.quarter >= start_s // QUARTER_S,
+            QuarterCount.quarter < end_s // QUARTER_S,
+        )
+        .group_by(offset, local_hour)
+    )
+
+    position = {(b.offset_s, b.local_hour): index for index, b in enumerate(buckets)}
+    for row_offset, row_hour, row_entries, row_exits in connection.execute(statement):
+        index = position.get((row_offset, row_hour))
+        if index is None:
+            # Only possible if a zone's offset is not a whole number of quarter hours,
+            # which no zone has had since 1970; such a row has no bucket to land in.
+            continue
+        entries[index] = int(row_entries)
+        exits[index] = int(row_exits)
+        watched[index] = True
+    return HourCounts(entries, exits, watched)
+
+
+def offset_segments_for(buckets: Sequence[HourBucket]) -> list[OffsetSegment]:
+    """Return the offset segments that consecutive buckets span, without a zone lookup."""
+    segments: list[OffsetSegment] = []
+    for bucket in buckets:
+        if segments and segments[-1].offset_s == bucket.offset_s:
+            last = segments[-1]
+            segments[-1] = OffsetSegment(last.start_s, bucket.end_s, last.offset_s)
+        else:
+            segments.append(OffsetSegment(bucket.start_s, bucket.end_s, bucket.offset_s))
+    return segments

@@ -1,0 +1,173 @@
+"""Routes of the v1 device protocol: events, heartbeat and counting settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy import insert, select, update
+
+from footfall.auth import require_role
+from footfall.clock import now_ms
+from footfall.db.models import QUARTER_S, Device, Heartbeat, QuarterCount
+from footfall.db.upsert import dialect_insert
+from footfall.ingest import decode_json, parse_v1_events, store_batch
+from footfall.plugin_types import DeviceRef, Principal
+from footfall.problems import ProblemError
+from footfall.service import Service
+
+__all__ = ["get_config", "post_events", "post_status"]
+
+
+class RejectedItem(msgspec.Struct):
+    """An event of the batch that was rejected and kept for inspection."""
+
+    index: int
+    seq: int | None
+    reason: str
+
+
+class EventsAnswer(msgspec.Struct):
+    """What happened to every event of a batch."""
+
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedItem]
+    last_seq: int | None
+
+
+class StatusAnswer(msgspec.Struct):
+    """Acknowledgement of a heartbeat."""
+
+    ok: bool
+    received_ms: int
+
+
+def _device(service: Service, principal: Principal | None, request: Request[Any, Any, Any]) -> DeviceRef:
+    principal = require_role(principal, "device")
+    if principal.device_id is None:  # pragma: no cover - the key table's scope check forbids it
+        raise ProblemError(403, "this device key is not bound to a device")
+    device = service.device_ref(principal.device_id)
+    request.state.device_name = device.name
+    return device
+
+
+@post("/api/v1/events", sync_to_thread=True, status_code=200, summary="Post a batch of events")
+def post_events(
+    service: Service, principal: Principal | None, request: Request[Any, Any, Any], body: bytes
+) -> EventsAnswer:
+    """Store a batch of entries and exits of the calling device (device key)."""
+    device = _device(service, principal, request)
+    events, rejections = parse_v1_events(body, service.settings, now_ms() / 1000)
+    valid = [event for event in events if event is not None]
+
+    outcome = store_batch(service.db, service.sinks, device, valid, "v1", rejections)
+    return EventsAnswer(
+        accepted=len(outcome.accepted),
+        duplicates=outcome.duplicates,
+        rejected=[RejectedItem(index=r.index, seq=r.seq, reason=r.reason) for r in rejections],
+        last_seq=outcome.last_seq,
+    )
+
+
+_STATUS_FIELDS: dict[str, tuple[type, ...]] = {
+    "boot_id": (str,),
+    "uptime_s": (int,),
+    "firmware": (str,),
+    "fps": (int, float),
+    "queue_depth": (int,),
+    "dropped": (int,),
+    "camera": (str,),
+    "rssi_dbm": (int,),
+    "free_heap": (int,),
+    "last_seq": (int,),
+}
+_CAMERA_STATES = ("starting", "ok", "fault")
+
+
+def _validate_status(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise ProblemError(400, "the heartbeat must be a JSON object", errors=[("body", "not an object")])
+    errors: list[tuple[str, str]] = []
+    for name, kinds in _STATUS_FIELDS.items():
+        value = document.get(name)
+        if name not in document:
+            errors.append((name, "missing"))
+        elif isinstance(value, bool) or not isinstance(value, kinds):
+            errors.append((name, f"must be {'a number' if float in kinds else kinds[0].__name__}"))
+        elif isinstance(value, int) and not -(2**63) <= value < 2**63:
+            errors.append((name, "out of range"))
+        elif isinstance(value, str) and len(value) > 64:
+            errors.append((name, "longer than 64 characters"))
+    if not errors and document["camera"] not in _CAMERA_STATES:
+        errors.append(("camera", "must be 'starting', 'ok' or 'fault'"))
+    if not errors and (document["fps"] != document["fps"] or abs(document["fps"]) > 1e6):
+        errors.append(("fps", "must be a finite number"))
+    if errors:
+        field, message = errors[0]
+        raise ProblemError(
+            400, f"invalid heartbeat field {field!r}: {message}", errors=errors
+        )
+    return {name: document[name] for name in _STATUS_FIELDS}
+
+
+@post("/api/v1/devices/me/status", sync_to_thread=True, status_code=200, summary="Post a heartbeat")
+def post_status(
+    service: Service, principal: Principal | None, request: Request[Any, Any, Any], body: bytes
+) -> StatusAnswer:
+    """Record the calling device's status (device key)."""
+    device = _device(service, principal, request)
+    status = _validate_status(decode_json(body))
+    received = now_ms()
+
+    with service.db.write() as connection:
+        connection.execute(
+            insert(Heartbeat).values(device_id=device.id, received_ms=received, **status)
+        )
+        connection.execute(
+            update(Device)
+            .where(Device.id == device.id)
+            .values(last_heartbeat_ms=received, last_status_json=json.dumps(status))
+        )
+        _mark_watched(connection, device.id, received)
+    return StatusAnswer(ok=True, received_ms=received)
+
+
+def _mark_watched(connection: Any, device_id: int, at_ms: int) -> None:
+    # A heartbeat says the device was watching in this quarter hour, which the hourly
+    # analytic needs to tell "no data" from "zero".
+    statement = dialect_insert(connection, QuarterCount)
+    statement = statement.on_conflict_do_update(
+        index_elements=["device_id", "quarter"],
+        set_={"heartbeats": QuarterCount.heartbeats + 1},
+    )
+    connection.execute(
+        statement.values(
+            device_id=device_id, quarter=at_ms // (QUARTER_S * 1000), entries=0, exits=0,
+            heartbeats=1,
+        )
+    )
+
+
+@get("/api/v1/devices/me/config", sync_to_thread=True, summary="Get the counting settings")
+def get_config(
+    service: Service,
+    principal: Principal | None,
+    request: Request[Any, Any, Any],
+    if_none_match: str | None = Parameter(header="If-None-Match", default=None),
+) -> Response[Any]:
+    """Return the calling device's counting settings with an ETag (device key)."""
+    device = _device(service, principal, request)
+    with service.db.read() as connection:
+        row = connection.execute(
+            select(Device.settings_json, Device.settings_etag).where(Device.id == device.id)
+        ).one()
+    etag = f'"{row[1]}"'
+    if if_none_match is not None and etag in [tag.strip() for tag in if_none_match.split(",")]:
+        return Response(None, status_code=304, headers={"ETag": etag})
+    return Response(json.loads(row[0]), headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+

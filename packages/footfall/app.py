@@ -1,0 +1,134 @@
+"""The Litestar application: ``litestar run`` starts it (see ``.env``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Litestar, Response, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.types import Message, Scope
+
+from footfall import __version__
+from footfall.api import device, legacy, read, system
+from footfall.api.analytics import analytics_routes
+from footfall.api.deps import dependencies
+from footfall.config import Settings
+from footfall.paths import dashboard_dir
+from footfall.problems import exception_handlers
+from footfall.service import Service
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("footfall")
+
+#: Sent with every answer. The dashboard loads scripts, styles and data from its own origin
+#: only, and has no inline script, so the policy forbids everything else.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+async def _add_security_headers(message: Message, scope: Scope) -> None:
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            headers[name] = value
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def index() -> Response[Any]:
+    """Send a browser at the root to the dashboard."""
+    return Response(None, status_code=302, headers={"Location": "/dashboard/"})
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application: load plugins, check the schema and mount every route."""
+    settings = settings or Settings.from_env()
+    _configure_logging(settings)
+    service = Service.create(settings)
+
+    route_handlers: list[Any] = [
+        index,
+        device.post_events,
+        device.post_status,
+        device.get_config,
+        legacy.post_movements,
+        legacy.get_movements,
+        legacy.create_api_key,
+        read.get_me,
+        read.get_stores,
+        read.get_occupancy,
+        system.live,
+        system.ready,
+        system.get_plugins,
+        *analytics_routes(service),
+    ]
+    try:
+        from footfall.api import admin
+    except ImportError:  # pragma: no cover - present in every release
+        pass
+    else:
+        route_handlers.extend(admin.routes)
+
+    static_root = dashboard_dir(settings.dashboard_dir)
+    if static_root.is_dir():
+        route_handlers.append(
+            create_static_files_router(
+                path="/dashboard", directories=[static_root], html_mode=True,
+                include_in_schema=False, name="dashboard",
+            )
+        )
+    else:
+        logger.warning("Dashboard folder %s not found; /dashboard/ is not served", static_root)
+
+    def on_startup() -> None:
+        logger.info(
+            "Footfall %s started: database %s, plugins %s",
+            __version__,
+            service.db.url.render_as_string(hide_password=True),
+            ", ".join(name for name, _ in service.manager.list_name_plugin()),
+        )
+
+    def on_shutdown() -> None:
+        service.close()
+        logger.info("Footfall stopped")
+
+    return Litestar(
+        route_handlers=route_handlers,
+        dependencies=dependencies,
+        exception_handlers=exception_handlers,
+        state=State({"footfall": service}),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        before_send=[_add_security_headers],
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
+        if settings.cors_origins
+        else None,
+        openapi_config=OpenAPIConfig(title="Footfall", version=__version__),
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _configure_logging(settings: Settings) -> None:
+    footfall_logger = logging.getLogger("footfall")
+    footfall_logger.setLevel(settings.log_level.upper())
+    if not logging.getLogger().handlers and not footfall_logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        footfall_logger.addHandler(handler)
+        footfall_logger.propagate = False
+
+

@@ -1,0 +1,323 @@
+"""Ingest: validate device events, store a batch in one transaction, then feed the sinks.
+
+Which faults reject what: a body that is not JSON or not of the documented shape rejects the
+whole request (400), as does a batch over the event limit (413). An event with a missing,
+mistyped or out-of-range field is rejected alone: it is kept in ``rejected_events`` with its
+raw JSON and the reason, and the rest of its batch is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import insert
+
+from footfall.clock import now_ms
+from footfall.config import Settings
+from footfall.db.engine import Database
+from footfall.db.models import RejectedEvent
+from footfall.plugin_types import Batch, DeviceRef, EventSink, IngestEvent, StoreOutcome
+from footfall.problems import ProblemError
+
+__all__ = [
+    "MAX_SEQ",
+    "Rejection",
+    "SinkSet",
+    "decode_json",
+    "parse_legacy_events",
+    "parse_v1_events",
+    "store_batch",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Sequence numbers are below 2**53 so that every JSON parser reads them exactly.
+MAX_SEQ = 2**53
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An event that failed validation, with the reason and its raw JSON."""
+
+    index: int
+    seq: int | None
+    reason: str
+    raw: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SinkSet:
+    """The installed event sinks, split by when they run."""
+
+    in_transaction: tuple[EventSink, ...]
+    after_commit: tuple[EventSink, ...]
+
+    @classmethod
+    def from_sinks(cls, sinks: Sequence[EventSink]) -> SinkSet:
+        """Split the sinks; reject a set without a storage sink."""
+        inside = tuple(sink for sink in sinks if sink.in_transaction)
+        after = tuple(sink for sink in sinks if not sink.in_transaction)
+        if not inside:
+            raise RuntimeError(
+                "no storage sink is loaded: the 'dbsink' plugin (or a replacement) must be "
+                "installed and allowed by FOOTFALL_PLUGINS"
+            )
+        return cls(in_transaction=inside, after_commit=after)
+
+
+def decode_json(body: bytes) -> Any:
+    """Decode a request body, rejecting what is not strict JSON with a 400.
+
+    msgspec decodes almost every body; integers beyond 64 bits make it fail, so such a body
+    is decoded again with the standard library, which keeps them as Python integers and lets
+    the event validation reject the one event instead of the whole request.
+    """
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError as error:
+        first_error = str(error)
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ProblemError(
+            400,
+            f"the request body is not valid JSON ({first_error}): send UTF-8 encoded JSON",
+            errors=[("body", first_error)],
+        ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_v1_events(
+    body: bytes, settings: Settings, now_s: float
+) -> tuple[list[IngestEvent | None], list[Rejection]]:
+    """Validate a v1 body; return the events (``None`` where rejected) and the rejections."""
+    document = decode_json(body)
+    if not isinstance(document, dict) or not isinstance(document.get("events"), list):
+        raise ProblemError(
+            400,
+            "the body must be a JSON object with an 'events' array: "
+            '{"events": [{"seq": 1, "time": 1695650000.25, "direction": "entry"}]}',
+            errors=[("events", "missing or not an array")],
+        )
+    raw_events: list[Any] = document["events"]
+    _check_batch_size(len(raw_events), settings)
+
+    events: list[IngestEvent | None] = []
+    rejections: list[Rejection] = []
+    for index, raw in enumerate(raw_events):
+        result = _validate_v1_event(index, raw, settings, now_s)
+        if isinstance(result, Rejection):
+            rejections.append(result)
+            events.append(None)
+        else:
+            events.append(result)
+    return events, rejections
+
+
+def _validate_v1_event(
+    index: int, raw: Any, settings: Settings, now_s: float
+) -> IngestEvent | Rejection:
+    if not isinstance(raw, dict):
+        return Rejection(index, None, "the event is not a JSON object", raw)
+
+    seq = raw.get("seq")
+    seq_ok = isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ
+    if "seq" not in raw:
+        return Rejection(index, None, "seq is missing", raw)
+    if not seq_ok:
+        return Rejection(
+            index, None, f"seq must be an integer from 0 to 2^53-1, got {_show(seq)}", raw
+        )
+
+    time_problem = _check_time(raw, "time", settings, now_s)
+    if time_problem is not None:
+        return Rejection(index, seq, time_problem, raw)
+
+    direction = raw.get("direction")
+    if direction not in ("entry", "exit"):
+        reason = (
+            "direction is missing"
+            if "direction" not in raw
+            else f"direction must be 'entry' or 'exit', got {_show(direction)}"
+        )
+        return Rejection(index, seq, reason, raw)
+
+    return IngestEvent(seq=seq, time_ms=_to_ms(raw["time"]), is_entry=direction == "entry")
+
+
+def parse_legacy_events(
+    body: bytes, settings: Settings, now_s: float
+) -> tuple[list[IngestEvent | None], list[Rejection]]:
+    """Validate a legacy body: a JSON array of ``{"time": epoch s, "form": bool}``."""
+    document = decode_json(body)
+    if not isinstance(document, list):
+        raise ProblemError(
+            400,
+            'the body must be a JSON array of movements: [{"time": 1695650000, "form": true}]',
+            errors=[("body", "not an array")],
+        )
+    _check_batch_size(len(document), settings)
+
+    events: list[IngestEvent | None] = []
+    rejections: list[Rejection] = []
+    for index, raw in enumerate(document):
+        if not isinstance(raw, dict):
+            rejections.append(Rejection(index, None, "the movement is not a JSON object", raw))
+            events.append(None)
+            continue
+        problem = _check_time(raw, "time", settings, now_s)
+        form = raw.get("form")
+        if problem is None and not isinstance(form, bool):
+            problem = (
+                "form is missing"
+                if "form" not in raw
+                else f"form must be true (entry) or false (exit), got {_show(form)}"
+            )
+        if problem is not None:
+            rejections.append(Rejection(index, None, problem, raw))
+            events.append(None)
+            continue
+        events.append(IngestEvent(seq=None, time_ms=_to_ms(raw["time"]), is_entry=bool(form)))
+    return events, rejections
+
+
+def _check_batch_size(count: int, settings: Settings) -> None:
+    if count > settings.max_batch_events:
+        raise ProblemError(
+            413,
+            f"the batch holds {count} events, more than the limit of "
+            f"{settings.max_batch_events} (FOOTFALL_MAX_BATCH_EVENTS): send smaller batches",
+            errors=[("events", f"{count} events, limit {settings.max_batch_events}")],
+        )
+
+
+def _check_time(raw: dict[str, Any], name: str, settings: Settings, now_s: float) -> str | None:
+    if name not in raw:
+        return f"{name} is missing"
+    value = raw[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{name} must be a number of epoch seconds, got {_show(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name} must be a finite number of epoch seconds, got {_show(value)}"
+    if value < settings.earliest_event_time:
+        return (
+            f"{name} {_show(value)} is before the earliest accepted time "
+            f"{settings.earliest_event_time:.0f} (2020-01-01): check the device's clock"
+        )
+    if value > now_s + settings.max_future_s:
+        return (
+            f"{name} {_show(value)} is more than {settings.max_future_s:.0f} s ahead of the "
+            "service's clock: check the device's clock"
+        )
+    return None
+
+
+def _to_ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def store_batch(
+    db: Database,
+    sinks: SinkSet,
+    device: DeviceRef,
+    events: Sequence[IngestEvent],
+    dialect: Literal["v1", "legacy"],
+    rejections: Sequence[Rejection] = (),
+) -> StoreOutcome:
+    """Store a batch and its rejections in one transaction, then run the after-commit sinks.
+
+    The answer to the device is built from the returned outcome only after the commit; an
+    after-commit sink that fails is logged with the device and batch and changes nothing.
+    """
+    received = now_ms()
+    batch = Batch(
+        batch_id=uuid.uuid4().hex,
+        device=device,
+        events=tuple(events),
+        received_ms=received,
+        dialect=dialect,
+    )
+
+    outcome: StoreOutcome | None = None
+    with db.write() as connection:
+        for sink in sinks.in_transaction:
+            result = sink.write(batch, connection)
+            if outcome is None and result is not None:
+                outcome = result
+        if rejections:
+            connection.execute(
+                insert(RejectedEvent),
+                [
+                    {
+                        "device_id": device.id,
+                        "dialect": dialect,
+                        "batch_index": rejection.index,
+                        "seq": rejection.seq,
+                        "reason": rejection.reason,
+                        "raw_json": json.dumps(rejection.raw, default=str)[:10_000],
+                        "received_ms": received,
+                    }
+                    for rejection in rejections
+                ],
+            )
+    if outcome is None:
+        raise RuntimeError("no in-transaction sink returned a storage outcome")
+
+    if rejections:
+        logger.warning(
+            "Rejected %d of %d events from device %s (batch %s), first: %s",
+            len(rejections),
+            len(rejections) + len(events),
+            device.name,
+            batch.batch_id,
+            rejections[0].reason,
+        )
+    logger.debug(
+        "Stored batch %s from device %s: %d accepted, %d duplicates",
+        batch.batch_id,
+        device.name,
+        len(outcome.accepted),
+        outcome.duplicates,
+    )
+
+    if outcome.accepted and sinks.after_commit:
+        delivered = Batch(
+            batch_id=batch.batch_id,
+            device=device,
+            events=outcome.accepted,
+            received_ms=received,
+            dialect=dialect,
+        )
+        run_after_commit(sinks, delivered)
+    return outcome
+
+
+def run_after_commit(sinks: SinkSet, batch: Batch) -> None:
+    """Deliver a committed batch to each after-commit sink, logging failures."""
+    for sink in sinks.after_commit:
+        try:
+            sink.write(batch, None)
+        except Exception:
+            logger.exception(
+                "Event sink %s failed on batch %s from device %s (%d events); the events are "
+                "stored and the request succeeded",
+                sink.name,
+                batch.batch_id,
+                batch.device.name,
+                len(batch.events),
+            )

@@ -1,0 +1,132 @@
+"""Problem details (RFC 9457): the one JSON shape of every error answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+__all__ = ["PROBLEM_MEDIA_TYPE", "ProblemError", "exception_handlers", "problem_response"]
+
+logger = logging.getLogger("footfall.requests")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class ProblemError(HTTPException):
+    """An error answer: a status, a one-line detail and the faulty fields."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: Sequence[tuple[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail=detail, status_code=status, headers=headers)
+        self.errors = [{"field": field, "message": message} for field, message in errors]
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    """Build a problem-details answer and log it when the client was at fault."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "errors": errors or [],
+    }
+    if 400 <= status < 500:
+        device = getattr(request.state, "device_name", None)
+        # The path only: legacy devices put their key in the query string.
+        logger.warning(
+            "Rejected %s %s with %d: %s%s",
+            request.method,
+            request.url.path,
+            status,
+            detail,
+            f" (device {device})" if device else "",
+        )
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ProblemError):
+        return problem_response(request, exc.status_code, exc.detail, exc.errors, exc.headers)
+
+    if isinstance(exc, ValidationException):
+        errors = []
+        for item in exc.extra if isinstance(exc.extra, list) else []:
+            if isinstance(item, dict):
+                field = str(item.get("key") or item.get("source") or "")
+                errors.append({"field": field, "message": str(item.get("message", ""))})
+        detail = _validation_detail(exc, errors)
+        return problem_response(request, 400, detail, errors)
+
+    status = exc.status_code
+    detail = exc.detail
+    if isinstance(exc, NotAuthorizedException) and not detail:
+        detail = "an API key is required: send it as 'Authorization: Bearer KEY'"
+    if isinstance(exc, PermissionDeniedException) and not detail:
+        detail = "this key may not use this route"
+    if status == 413:
+        detail = (
+            "the request body is larger than the limit (FOOTFALL_MAX_BODY_BYTES): "
+            "send fewer events per request"
+        )
+    return problem_response(request, status, detail, None, exc.headers)
+
+
+def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -> str:
+    if errors:
+        first = errors[0]
+        name = first["field"] or "request"
+        return f"invalid parameter {name!r}: {first['message']}"
+    return exc.detail or "the request is invalid"
+
+
+def _handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "the service failed to handle the request; it has been logged, try again later",
+    )
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    HTTPException: _handle_http,
+    HTTP_500_INTERNAL_SERVER_ERROR: _handle_internal,
+}
+

@@ -1,0 +1,120 @@
+"""The running service's state: settings, database, plugins and what they provide."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy import select
+
+from footfall.auth import Authenticator
+from footfall.config import Settings
+from footfall.db.engine import Database
+from footfall.db.migrate import schema_status, upgrade
+from footfall.db.models import Device, Store
+from footfall.ingest import SinkSet
+from footfall.plugin_types import Analytic, AuthScheme, DeviceRef, EventSink
+from footfall.plugins import FootfallPluginManager, create_plugin_manager
+
+__all__ = ["SchemaOutOfDate", "Service", "collect_analytics", "collect_sinks"]
+
+logger = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    """Raised at start-up when the schema is old and automatic migration is off."""
+
+
+def collect_sinks(manager: FootfallPluginManager, settings: Settings) -> SinkSet:
+    """Return the event sinks of every plugin, split by when they run."""
+    sinks: list[EventSink] = []
+    for plugin_sinks in manager.hook.footfall_event_sinks(settings=settings):
+        sinks.extend(plugin_sinks)
+    return SinkSet.from_sinks(sinks)
+
+
+def collect_analytics(manager: FootfallPluginManager, settings: Settings) -> dict[str, Analytic]:
+    """Return the analytics of every plugin by name; the plugin registered last wins a name."""
+    analytics: dict[str, Analytic] = {}
+    for plugin_analytics in manager.hook.footfall_analytics(settings=settings):
+        for analytic in plugin_analytics:
+            # pluggy returns the latest-registered plugin's results first.
+            analytics.setdefault(analytic.name, analytic)
+    return dict(sorted(analytics.items()))
+
+
+class Service:
+    """Everything a request handler needs, built once per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        manager: FootfallPluginManager,
+        authenticator: Authenticator,
+        sinks: SinkSet,
+        analytics: dict[str, Analytic],
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.manager = manager
+        self.authenticator = authenticator
+        self.sinks = sinks
+        self.analytics = analytics
+        self._devices: dict[int, tuple[float, DeviceRef]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, settings: Settings, *, migrate: bool | None = None) -> Service:
+        """Load the plugins, open the database and check (or upgrade) its schema."""
+        manager = create_plugin_manager(settings)
+        db = Database(settings)
+        ensure_schema(db, manager, settings.auto_migrate if migrate is None else migrate)
+
+        schemes: list[AuthScheme] = []
+        for plugin_schemes in manager.hook.footfall_auth_schemes(settings=settings):
+            schemes.extend(plugin_schemes)
+        return cls(
+            settings=settings,
+            db=db,
+            manager=manager,
+            authenticator=Authenticator(schemes, db),
+            sinks=collect_sinks(manager, settings),
+            analytics=collect_analytics(manager, settings),
+        )
+
+    def device_ref(self, device_id: int) -> DeviceRef:
+        """Return the device and its store, cached for as long as keys are."""
+        cached = self._devices.get(device_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        with self.db.read() as connection:
+            row = connection.execute(
+                select(Device.id, Device.name, Store.id, Store.name)
+                .join(Store, Store.id == Device.store_id)
+                .where(Device.id == device_id)
+            ).one()
+        ref = DeviceRef(id=row[0], name=row[1], store_id=row[2], store_name=row[3])
+        with self._lock:
+            self._devices[device_id] = (time.monotonic() + self.settings.key_cache_s, ref)
+        return ref
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()
+
+
+def ensure_schema(db: Database, manager: FootfallPluginManager, auto_migrate: bool) -> None:
+    """Upgrade the schema, or refuse to go on with an old one when migration is off."""
+    if auto_migrate:
+        upgrade(db, manager)
+        return
+    status = schema_status(db, manager)
+    if not status.up_to_date:
+        current = ", ".join(sorted(status.current)) or "empty"
+        heads = ", ".join(sorted(status.heads))
+        raise SchemaOutOfDate(
+            f"the database schema is out of date (at {current}, the code needs {heads}) and "
+            "FOOTFALL_AUTO_MIGRATE=0: run `litestar footfall db upgrade`, then start again"
+        )

@@ -1,0 +1,125 @@
+"""Default auth scheme: API keys in a header, or in the query string on the legacy routes.
+
+Keys are looked up by their SHA-256 hash (see :mod:`footfall.keys`). A verified key is kept in
+a small cache for ``FOOTFALL_KEY_CACHE_S`` seconds so that a device posting several times a
+second costs one look-up, not one per request; revocation takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from footfall.clock import now_ms
+from footfall.config import Settings
+from footfall.db.engine import Database
+from footfall.hookspecs import hookimpl
+from footfall.keys import find_key, hash_key, touch_key
+from footfall.plugin_types import AuthFailure, AuthRequest, AuthScheme, Principal
+
+__all__ = ["ApiKeyScheme", "footfall_auth_schemes"]
+
+#: Longest key accepted in a header; anything longer is not a key of this service.
+_MAX_KEY_LENGTH = 256
+
+#: ``last_used`` is written at most this often per key, so reads never queue for the write lock.
+_TOUCH_INTERVAL_MS = 60_000
+
+
+@dataclass(slots=True)
+class _CachedKey:
+    principal: Principal | None
+    expires: float
+    revoked: bool
+
+
+class ApiKeyScheme:
+    """Recognises ``Authorization: Bearer KEY``, ``X-API-Key: KEY`` and legacy ``?api_key=``."""
+
+    name = "api-key"
+
+    def __init__(self, cache_seconds: float) -> None:
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, _CachedKey] = {}
+        self._touched: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, request: AuthRequest, db: Database) -> Principal | None:
+        """Return the key's principal, ``None`` when the request has no key, or fail."""
+        key = self._extract(request)
+        if key is None:
+            return None
+        if not key or len(key) > _MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+            raise AuthFailure("the API key is malformed: keys are printable ASCII text")
+
+        digest = hash_key(key)
+        cached = self._cache.get(digest)
+        if cached is not None and cached.expires > time.monotonic():
+            return self._decide(cached)
+
+        with db.read() as connection:
+            record = find_key(connection, key)
+        if record is None:
+            entry = _CachedKey(principal=None, expires=time.monotonic() + self.cache_seconds,
+                               revoked=False)
+        else:
+            store_ids = None
+            if record.role == "viewer" and record.store_id is not None:
+                store_ids = frozenset({record.store_id})
+            if record.role == "device" and record.device_store_id is not None:
+                store_ids = frozenset({record.device_store_id})
+            principal = Principal(
+                role=record.role,  # type: ignore[arg-type]
+                scheme=self.name,
+                key_id=record.id,
+                store_ids=store_ids,
+                device_id=record.device_id,
+            )
+            entry = _CachedKey(principal=principal, expires=time.monotonic() + self.cache_seconds,
+                               revoked=record.revoked)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = entry
+
+        principal = self._decide(entry)
+        self._touch(db, principal)
+        return principal
+
+    def _extract(self, request: AuthRequest) -> str | None:
+        authorization = request.headers.get("authorization")
+        if authorization is not None:
+            scheme, _, credential = authorization.strip().partition(" ")
+            if scheme.lower() == "bearer":
+                return credential.strip()
+        header_key = request.headers.get("x-api-key")
+        if header_key is not None:
+            return header_key.strip()
+        if request.allow_query_key and "api_key" in request.query:
+            return request.query["api_key"].strip()
+        return None
+
+    @staticmethod
+    def _decide(entry: _CachedKey) -> Principal:
+        if entry.principal is None:
+            raise AuthFailure("the API key is not valid: check it, or ask an admin for a new one")
+        if entry.revoked:
+            raise AuthFailure("the API key has been revoked: ask an admin for a new one")
+        return entry.principal
+
+    def _touch(self, db: Database, principal: Principal) -> None:
+        if principal.key_id is None:
+            return
+        at_ms = now_ms()
+        if at_ms - self._touched.get(principal.key_id, 0) < _TOUCH_INTERVAL_MS:
+            return
+        self._touched[principal.key_id] = at_ms
+        with db.write() as connection:
+            touch_key(connection, principal.key_id, at_ms)
+
+
+@hookimpl
+def footfall_auth_schemes(settings: Settings) -> list[AuthScheme]:
+    """Return the API-key scheme."""
+    return [ApiKeyScheme(cache_seconds=settings.key_cache_s)]
