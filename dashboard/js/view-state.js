@@ -1,4 +1,4 @@
-// What the page shows (store, door, range, zone, comparison, k), kept in
+// View of the page (store, door, range, zone, comparison, k), kept in
 // the URL fragment so that a view can be bookmarked, shared and reloaded.
 
 export const DEFAULT_K = 5;

@@ -1,0 +1,206 @@
+"""Benchmark: first complete render of the dashboard's year view, and the bytes it transfers.
+
+Starts the service on 127.0.0.1 with a fresh SQLite database, stores a year of one store's
+events through the ingest API, then opens the dashboard's year view (a custom range of the
+last 365 days, drawn with one bar a day) in Debian's headless Chromium with an empty cache,
+several times. For each run it reports the time from navigation start to the first complete
+render (every chart drawn) and the bytes received on the wire (headers and compressed bodies,
+as Chromium's DevTools protocol counts them), scripts included.
+
+    python benchmarks/dashboard_render.py [--visitors-per-day 400] [--runs 5]
+
+The requirement this measures: under 1 s and under 300 KB on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+__all__ = ["main"]
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("FOOTFALL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ZONE = "Europe/Berlin"
+BATCH_EVENTS = 1000
+LIMIT_MS = 1000
+LIMIT_BYTES = 300 * 1000
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def post_json(url: str, key: str, body: object) -> Any:
+    """POST JSON with a bearer key and return the decoded response."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def year_of_events(visitors_per_day: int, now_s: float) -> list[tuple[float, str]]:
+    """Entries and exits of a year of opening hours (09:00 to 19:00 local), up to now."""
+    rng = random.Random(365)
+    zone = ZoneInfo(ZONE)
+    today = datetime.fromtimestamp(now_s, zone).date()
+    events = []
+
+    for back in range(364, -1, -1):
+        day = today - timedelta(days=back)
+        opening = datetime(day.year, day.month, day.day, 9, tzinfo=zone).timestamp()
+        for _ in range(visitors_per_day):
+            entry = opening + rng.uniform(0, 10 * 3600)
+            exit_ = entry + rng.uniform(120, 3600)
+            if exit_ < now_s - 60:
+                events.append((entry, "entry"))
+                events.append((exit_, "exit"))
+    return sorted(events)
+
+
+def start_service(database: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    """Start `litestar run` on a free loopback port and wait for /health/live."""
+    port = free_port()
+    env = {**os.environ, "FOOTFALL_DATABASE_URL": f"sqlite:///{database}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "litestar", "run", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health/live", timeout=2):
+                return process, url, env
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"The service at {url} did not become live within 60 s; run `litestar run` to see why.")
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    """Run `litestar footfall ...` and return its last output line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "litestar", "footfall", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1].strip()
+
+
+def measure(url: str, key: str, runs: int) -> list[tuple[int, int]]:
+    """Open the year view with an empty cache ``runs`` times: (render ms, bytes received)."""
+    from playwright.sync_api import sync_playwright
+
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    first = today - timedelta(days=364)
+    view = f"{url}/dashboard/#store=Year&range=custom&from={first.isoformat()}&to={today.isoformat()}"
+    storage = {
+        "cookies": [],
+        "origins": [{"origin": url, "localStorage": [{"name": "footfall.apiKey", "value": key}]}],
+    }
+    results = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=storage)
+            page = context.new_page()
+            session = context.new_cdp_session(page)
+            session.send("Network.enable")
+            received = [0]
+            session.on("Network.loadingFinished", lambda event: received.__setitem__(0, received[0] + int(event["encodedDataLength"])))
+
+            page.goto(view)
+            page.wait_for_selector("body[data-first-load-ms]", state="attached", timeout=30000)
+            state = page.get_attribute("body", "data-state")
+            if state != "ready":
+                raise SystemExit(f"The year view ended in state {state}: {page.inner_text('#status')}")
+            render_ms = int(page.get_attribute("body", "data-first-load-ms") or "0")
+            results.append((render_ms, received[0]))
+            context.close()
+        browser.close()
+    return results
+
+
+def main() -> None:
+    """Seed a year of events, measure the year view, print the numbers."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--visitors-per-day", type=int, default=400, help="visitors a day (each an entry and an exit)")
+    parser.add_argument("--runs", type=int, default=5, help="cold page loads to measure")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url, env = start_service(Path(tmp) / "db.sqlite")
+        try:
+            cli(env, "stores", "create", "Year", "--timezone", ZONE)
+            cli(env, "devices", "create", "door", "--store", "Year")
+            device_key = cli(env, "keys", "create", "--role", "device", "--store", "Year", "--device", "door")
+            viewer_key = cli(env, "keys", "create", "--role", "viewer", "--store", "Year")
+
+            events = year_of_events(args.visitors_per_day, time.time())
+            started = time.monotonic()
+            for first in range(0, len(events), BATCH_EVENTS):
+                batch = [
+                    {"seq": first + offset, "time": round(moment, 3), "direction": direction}
+                    for offset, (moment, direction) in enumerate(events[first : first + BATCH_EVENTS])
+                ]
+                post_json(f"{url}/api/v1/events", device_key, {"events": batch})
+            print(f"stored {len(events)} events in {time.monotonic() - started:.1f} s")
+
+            results = measure(url, viewer_key, args.runs)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+    render = [ms for ms, _ in results]
+    sizes = [size for _, size in results]
+    for index, (ms, size) in enumerate(results, start=1):
+        print(f"run {index}: first complete render {ms} ms, received {size / 1000:.1f} kB")
+    print(
+        f"median render {statistics.median(render):.0f} ms (max {max(render)} ms, limit {LIMIT_MS} ms); "
+        f"median received {statistics.median(sizes) / 1000:.1f} kB (limit {LIMIT_BYTES / 1000:.0f} kB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

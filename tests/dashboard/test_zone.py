@@ -1,0 +1,43 @@
+"""Time zone of the charts: the store's by default, the browser's on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import BROWSER_ZONE, Service
+from .helpers import chart_of, last_request, loads_of, open_dashboard, record_requests, wait_for_load
+
+
+def test_store_zone_by_default(service: Service, page: Any) -> None:
+    urls = record_requests(page)
+    open_dashboard(page, service.url, service.admin_key, "store=Chicago&range=custom&from=2022-11-06&to=2022-11-06")
+
+    request = last_request(urls, "/api/v1/analytics/hourly")
+
+    assert "tz=America%2FChicago" in request
+    assert "America/Chicago" in page.inner_text("#panel-hourly .zone-note")
+    assert "store's time zone" in page.inner_text("#panel-hourly .zone-note")
+
+
+def test_switch_to_browser_zone(service: Service, page: Any) -> None:
+    urls = record_requests(page)
+    open_dashboard(page, service.url, service.admin_key, "store=Berlin&range=custom&from=2025-03-30&to=2025-03-30")
+
+    before = loads_of(page)
+    page.get_by_label(f"This device: {BROWSER_ZONE}").check()
+    wait_for_load(page, before)
+
+    request = last_request(urls, "/api/v1/analytics/hourly")
+    hourly = service.get_url(request)
+    chart = chart_of(page, "hourly")
+
+    assert "tz=Asia%2FKolkata" in request
+    assert hourly["zone"] == BROWSER_ZONE
+    assert f"Times in {BROWSER_ZONE}" in page.inner_text("#panel-hourly .zone-note")
+    assert "this device's time zone" in page.inner_text("#panel-hourly .zone-note")
+    # Asia/Kolkata has no daylight saving time: the same date has 24 hours there.
+    assert len(chart["labels"]) == 24
+    assert chart["labels"][0] == "00:00"
+    assert all(bucket["offset"] == "+05:30" for bucket in hourly["buckets"])
+    assert chart["datasets"]["Entries"] == [b["entries"] if b["watched"] else None for b in hourly["buckets"]]
+    assert "zone=browser" in page.url
