@@ -1,0 +1,238 @@
+"""Admin API: stores, devices, device settings, keys and rejected events (admin key)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import get, patch, post
+from litestar.params import Parameter
+from sqlalchemy import Connection, select
+
+from footfall.admin import devices as device_admin
+from footfall.admin import keys as key_admin
+from footfall.admin import stores as store_admin
+from footfall.admin.errors import AdminError
+from footfall.auth import require_role
+from footfall.db.models import Device, RejectedEvent
+from footfall.plugin_types import Principal
+from footfall.problems import ProblemError
+from footfall.service import Service
+
+__all__ = ["routes"]
+
+T = TypeVar("T")
+
+
+class StoreCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A new store."""
+
+    name: str
+    timezone: str = "UTC"
+    day_reset_hour: int = 4
+    max_dwell_s: int = 14_400
+
+
+class StoreChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to a store; absent fields stay as they are."""
+
+    name: str | None = None
+    timezone: str | None = None
+    day_reset_hour: int | None = None
+    max_dwell_s: int | None = None
+
+
+class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A new device; ``settings`` merge onto the default counting settings."""
+
+    name: str
+    store: str
+    settings: dict[str, Any] | None = None
+
+
+class KeyCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A new API key: admin (no scope), viewer (a store) or device (a device)."""
+
+    role: str
+    store: str | None = None
+    device: str | None = None
+    label: str = ""
+
+
+class CreatedKey(msgspec.Struct):
+    """A created key: ``key`` is shown only in this answer and never again."""
+
+    key: str
+    info: dict[str, Any]
+
+
+@contextmanager
+def _admin_errors() -> Iterator[None]:
+    try:
+        yield
+    except AdminError as error:
+        raise ProblemError(
+            error.status, error.message, errors=[(error.field or "body", error.message)]
+        ) from None
+
+
+def _write(service: Service, action: Callable[[Connection], T]) -> T:
+    with _admin_errors(), service.db.write() as connection:
+        return action(connection)
+
+
+def _read(service: Service, action: Callable[[Connection], T]) -> T:
+    with _admin_errors(), service.db.read() as connection:
+        return action(connection)
+
+
+@get("/api/v1/admin/stores", sync_to_thread=True, tags=["admin"], summary="List stores")
+def list_stores(service: Service, principal: Principal | None) -> list[dict[str, Any]]:
+    """Return every store."""
+    require_role(principal, "admin")
+    return [asdict(row) for row in _read(service, store_admin.list_stores)]
+
+
+@post("/api/v1/admin/stores", sync_to_thread=True, tags=["admin"], summary="Create a store")
+def create_store(service: Service, principal: Principal | None, data: StoreCreate) -> dict[str, Any]:
+    """Create a store with its time zone and business-day rules."""
+    require_role(principal, "admin")
+    row = _write(service, lambda c: store_admin.create_store(
+        c, name=data.name, timezone=data.timezone, day_reset_hour=data.day_reset_hour,
+        max_dwell_s=data.max_dwell_s))
+    return asdict(row)
+
+
+@patch("/api/v1/admin/stores/{name:str}", sync_to_thread=True, tags=["admin"],
+       summary="Change a store")
+def update_store(
+    service: Service, principal: Principal | None, name: str, data: StoreChange
+) -> dict[str, Any]:
+    """Change a store's name, time zone, reset hour or maximum dwell."""
+    require_role(principal, "admin")
+    row = _write(service, lambda c: store_admin.update_store(
+        c, name, timezone=data.timezone, day_reset_hour=data.day_reset_hour,
+        max_dwell_s=data.max_dwell_s, new_name=data.name))
+    return asdict(row)
+
+
+@get("/api/v1/admin/devices", sync_to_thread=True, tags=["admin"], summary="List devices")
+def list_devices(
+    service: Service, principal: Principal | None, store: str | None = None
+) -> list[dict[str, Any]]:
+    """Return every device, or those of one store."""
+    require_role(principal, "admin")
+    return [asdict(row) for row in _read(service, lambda c: device_admin.list_devices(c, store))]
+
+
+@post("/api/v1/admin/devices", sync_to_thread=True, tags=["admin"], summary="Create a device")
+def create_device(service: Service, principal: Principal | None, data: DeviceCreate) -> dict[str, Any]:
+    """Create a device in a store, with validated counting settings."""
+    require_role(principal, "admin")
+    row = _write(service, lambda c: device_admin.create_device(
+        c, name=data.name, store=data.store, settings=data.settings))
+    return asdict(row)
+
+
+@get("/api/v1/admin/devices/{name:str}", sync_to_thread=True, tags=["admin"],
+     summary="Show a device")
+def get_device(service: Service, principal: Principal | None, name: str) -> dict[str, Any]:
+    """Return a device with its settings and latest status."""
+    require_role(principal, "admin")
+    return asdict(_read(service, lambda c: device_admin.get_device(c, name)))
+
+
+@patch("/api/v1/admin/devices/{name:str}/settings", sync_to_thread=True, tags=["admin"],
+       summary="Change a device's counting settings")
+def update_device_settings(
+    service: Service, principal: Principal | None, name: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Validate and store new counting settings; the device fetches them by their ETag."""
+    require_role(principal, "admin")
+    row = _write(service, lambda c: device_admin.update_device_settings(c, name, data))
+    return asdict(row)
+
+
+@get("/api/v1/admin/keys", sync_to_thread=True, tags=["admin"], summary="List keys")
+def list_keys(service: Service, principal: Principal | None) -> list[dict[str, Any]]:
+    """Return every key without its secret."""
+    require_role(principal, "admin")
+    return [asdict(row) for row in _read(service, key_admin.list_keys)]
+
+
+@post("/api/v1/admin/keys", sync_to_thread=True, tags=["admin"], summary="Create a key")
+def create_key(service: Service, principal: Principal | None, data: KeyCreate) -> CreatedKey:
+    """Create a key; the answer holds the key, which is shown only once."""
+    require_role(principal, "admin")
+    row, secret = _write(service, lambda c: key_admin.create_api_key(
+        c, role=data.role, store=data.store, device=data.device, label=data.label))
+    return CreatedKey(key=secret, info=asdict(row))
+
+
+@post("/api/v1/admin/keys/{key_id:int}/revoke", sync_to_thread=True, status_code=200,
+      tags=["admin"], summary="Revoke a key")
+def revoke_key(service: Service, principal: Principal | None, key_id: int) -> dict[str, Any]:
+    """Revoke a key; requests with it fail with 401 from then on."""
+    require_role(principal, "admin")
+    return asdict(_write(service, lambda c: key_admin.revoke(c, key_id)))
+
+
+@get("/api/v1/admin/rejected-events", sync_to_thread=True, tags=["admin"],
+     summary="List rejected events")
+def list_rejected(
+    service: Service,
+    principal: Principal | None,
+    device: str | None = None,
+    limit: int = Parameter(default=100, ge=1, le=10_000),
+) -> list[dict[str, Any]]:
+    """Return the newest rejected events with their reason and raw JSON."""
+    require_role(principal, "admin")
+    query = (
+        select(
+            Device.name,
+            RejectedEvent.dialect,
+            RejectedEvent.batch_index,
+            RejectedEvent.seq,
+            RejectedEvent.reason,
+            RejectedEvent.raw_json,
+            RejectedEvent.received_ms,
+        )
+        .outerjoin(Device, Device.id == RejectedEvent.device_id)
+        .order_by(RejectedEvent.id.desc())
+        .limit(limit)
+    )
+    if device is not None:
+        query = query.where(Device.name == device)
+    with service.db.read() as connection:
+        rows = connection.execute(query).all()
+    return [
+        {
+            "device": row.name,
+            "dialect": row.dialect,
+            "index": row.batch_index,
+            "seq": row.seq,
+            "reason": row.reason,
+            "raw": json.loads(row.raw_json),
+            "received_ms": row.received_ms,
+        }
+        for row in rows
+    ]
+
+
+routes = [
+    list_stores,
+    create_store,
+    update_store,
+    list_devices,
+    create_device,
+    get_device,
+    update_device_settings,
+    list_keys,
+    create_key,
+    revoke_key,
+    list_rejected,
+]
