@@ -3,19 +3,15 @@
 // them, so the labels are exact on daylight-saving days whatever time zone
 // data the browser has.
 
-const dayFormat = new Intl.DateTimeFormat("en-GB", {
-  weekday: "short",
-  day: "numeric",
-  month: "short",
-  timeZone: "UTC",
-});
-const longDayFormat = new Intl.DateTimeFormat("en-GB", {
-  weekday: "short",
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  timeZone: "UTC",
-});
+// English names, fixed here because Intl's date formats differ between
+// ICU versions (commas, order), and labels must read the same everywhere.
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+// "Sun 30 Mar" of a wall-clock Date (see wallClock).
+function dayText(wall) {
+  return `${WEEKDAYS[wall.getUTCDay()]} ${wall.getUTCDate()} ${MONTHS[wall.getUTCMonth()]}`;
+}
 
 /**
  * Minutes east of UTC of an offset such as "+05:30", "-06:00" or "Z".
@@ -80,12 +76,12 @@ export function bucketLabels(buckets, resolution) {
   const walls = buckets.map((bucket) => wallClock(bucket.start, bucket.offset));
 
   if (resolution === "day") {
-    return walls.map((wall) => dayFormat.format(wall));
+    return walls.map((wall) => dayText(wall));
   }
 
   const days = new Set(walls.map(dateText));
   const plain = walls.map((wall) =>
-    days.size > 1 ? `${dayFormat.format(wall)} ${clockText(wall)}` : clockText(wall),
+    days.size > 1 ? `${dayText(wall)} ${clockText(wall)}` : clockText(wall),
   );
 
   const seen = new Map();
@@ -101,10 +97,11 @@ export function bucketLabels(buckets, resolution) {
 /** Tooltip title of a bucket: its full local date, hour and offset. */
 export function bucketTitle(bucket, resolution) {
   const wall = wallClock(bucket.start, bucket.offset);
+  const date = `${dayText(wall)} ${wall.getUTCFullYear()}`;
   if (resolution === "day") {
-    return longDayFormat.format(wall);
+    return date;
   }
-  return `${longDayFormat.format(wall)}, ${clockText(wall)} (${offsetText(bucket.offset)})`;
+  return `${date}, ${clockText(wall)} (${offsetText(bucket.offset)})`;
 }
 
 /** "07:00" label of an hour of day. */
