@@ -1,8 +1,8 @@
 """Build the firmware core as a host shared library for the replay (CMake, system compiler).
 
-The library is built from the same C sources as the device firmware into a
-cache folder named after a hash of those sources, so an edited source file
-leads to a fresh build and an unchanged tree reuses the last one.
+The library is built from the same C sources as the device firmware. Its cache
+folder is named after a hash of those sources, so an edited source file leads
+to a fresh build and an unchanged tree reuses the last one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["BuildError", "CORE_SOURCE_DIR", "build_library", "locate_library"]
+__all__ = ["CORE_SOURCE_DIR", "BuildError", "build_library", "locate_library"]
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CORE_SOURCE_DIR = REPO_ROOT / "firmware" / "lib" / "footfall_core"
@@ -56,13 +56,18 @@ def build_library(source_dir: Path = CORE_SOURCE_DIR, build_root: Path | None = 
     """Configure and build the core's shared library, returning its path."""
     if not (source_dir / "CMakeLists.txt").is_file():
         raise BuildError(
-            f"no CMakeLists.txt in {source_dir}: the firmware core sources are missing from this checkout"
+            f"no CMakeLists.txt in {source_dir}: "
+            "the firmware core sources are missing from this checkout"
         )
     cmake = shutil.which("cmake")
     if cmake is None:
-        raise BuildError("cmake was not found on PATH; install CMake (3.16 or newer) to build the firmware core")
+        raise BuildError(
+            "cmake was not found on PATH; install CMake (3.16 or newer) to build the firmware core"
+        )
 
-    build_dir = (build_root if build_root is not None else _cache_root()) / _source_digest(source_dir)
+    build_dir = (build_root if build_root is not None else _cache_root()) / _source_digest(
+        source_dir
+    )
     library = build_dir / _library_file_name()
     if library.is_file():
         return library
@@ -72,11 +77,13 @@ def build_library(source_dir: Path = CORE_SOURCE_DIR, build_root: Path | None = 
         [cmake, "--build", str(build_dir), "--target", CMAKE_TARGET, "--parallel", "2"],
     ]
     for command in steps:
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        # The command is cmake from PATH with arguments built here, never user text.
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if completed.returncode != 0:
             raise BuildError(
                 f"building the firmware core failed at `{' '.join(command)}` "
-                f"(exit code {completed.returncode}):\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
+                f"(exit code {completed.returncode}):\n"
+                f"{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
             )
 
     found = next(iter(sorted(build_dir.rglob(_library_file_name()))), None)

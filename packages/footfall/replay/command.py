@@ -17,7 +17,13 @@ import click
 from .build import BuildError
 from .core import ANCHORS, MODES, CoreError, load_core
 from .run import INPUT_KINDS, PostError, ReplayResult, make_settings, post_events, replay_recording
-from .sources import Recording, SourceError, read_eth_ucy, read_mot_detections, read_mot_ground_truth
+from .sources import (
+    Recording,
+    SourceError,
+    read_eth_ucy,
+    read_mot_detections,
+    read_mot_ground_truth,
+)
 from .truth import CountingLine
 
 __all__ = ["replay"]
@@ -28,23 +34,30 @@ def _parse_numbers(text: str, count: int, option: str) -> tuple[float, ...]:
     try:
         numbers = tuple(float(part) for part in parts)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not {count} comma-separated numbers", param_hint=option) from None
+        raise click.BadParameter(
+            f"{text!r} is not {count} comma-separated numbers", param_hint=option
+        ) from None
     if len(numbers) != count:
-        raise click.BadParameter(f"{text!r} has {len(numbers)} numbers, expected {count}", param_hint=option)
+        raise click.BadParameter(
+            f"{text!r} has {len(numbers)} numbers, expected {count}", param_hint=option
+        )
     return numbers
 
 
 def _parse_start(text: str | None) -> int:
     if text is None:
-        return int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+        return int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(
-            f"{text!r} is not an ISO 8601 time such as 2024-03-05T10:00:00+01:00", param_hint="--start"
+            f"{text!r} is not an ISO 8601 time such as 2024-03-05T10:00:00+01:00",
+            param_hint="--start",
         ) from None
     if moment.tzinfo is None:
-        raise click.BadParameter(f"{text!r} has no UTC offset; add one such as +01:00 or Z", param_hint="--start")
+        raise click.BadParameter(
+            f"{text!r} has no UTC offset; add one such as +01:00 or Z", param_hint="--start"
+        )
     return int(moment.timestamp() * 1000)
 
 
@@ -62,11 +75,14 @@ def _load_inputs(
         return truth, truth, kind
 
     if detections is not None:
-        raise click.BadParameter("--detections applies to MOTChallenge sequence folders only", param_hint="--detections")
+        raise click.BadParameter(
+            "--detections applies to MOTChallenge sequence folders only", param_hint="--detections"
+        )
     kind = input_kind or "gt-tracks"
     if kind == "detections":
         raise click.BadParameter(
-            "ETH/UCY files hold ground truth only; use --input gt-tracks or gt-boxes", param_hint="--input"
+            "ETH/UCY files hold ground truth only; use --input gt-tracks or gt-boxes",
+            param_hint="--input",
         )
     recording = read_eth_ucy(source, box_size_m=box_size)
     return recording, recording, kind
@@ -74,7 +90,9 @@ def _load_inputs(
 
 def _print_report(result: ReplayResult, recording: Recording, line: CountingLine) -> None:
     unit = "m" if recording.units == "metres" else "of the frame"
-    click.echo(f"{result.name}: {result.frames} frames at {recording.fps:g} fps, input {result.input_kind}")
+    click.echo(
+        f"{result.name}: {result.frames} frames at {recording.fps:g} fps, input {result.input_kind}"
+    )
     click.echo(f"line {line.start} -> {line.end}, inside {line.inside} ({unit})")
     click.echo(f"counted: {result.entries} entries, {result.exits} exits")
     if result.truth is None:
@@ -86,41 +104,110 @@ def _print_report(result: ReplayResult, recording: Recording, line: CountingLine
         ("exits", result.exits, result.truth.exits),
     ):
         error = counted - true
-        relative = f"{100.0 * abs(error) / true:.1f}%" if true else ("0.0%" if error == 0 else "n/a")
+        if true > 0:
+            relative = f"{100.0 * abs(error) / true:.1f}%"
+        elif error == 0:
+            relative = "0.0%"
+        else:
+            relative = "n/a"
         click.echo(f"error {label}: {error:+d} ({relative})")
 
 
 @click.command(name="replay")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("--detections", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="MOTChallenge detections file (default: the sequence's det/det.txt or only det/*.txt).")
-@click.option("--input", "input_kind", type=click.Choice(INPUT_KINDS), default=None,
-              help="What the core gets: detector boxes, ground-truth boxes (through the tracker) or "
-                   "ground-truth tracks (ids kept). Default: detections for MOT, gt-tracks for ETH/UCY.")
-@click.option("--line", "line_text", default="0,0.5,1,0.5", show_default=True,
-              help="Counting line x1,y1,x2,y2: normalised to the frame for MOT, metres for ETH/UCY.")
-@click.option("--inside", "inside_text", default="0.5,1", show_default=True,
-              help="Any point x,y on the inside side of the line, in the line's units.")
-@click.option("--band", type=float, default=0.02, show_default=True,
-              help="Half width of the band around the line where a point has no side (line units).")
-@click.option("--confirm", type=int, default=2, show_default=True,
-              help="Observations outside the band that confirm a side (immediate mode).")
-@click.option("--mode", type=click.Choice(sorted(MODES)), default="immediate", show_default=True,
-              help="immediate: count on confirmation; deferred: count once when the track ends.")
-@click.option("--anchor", type=click.Choice(sorted(ANCHORS)), default="center", show_default=True,
-              help="Point of the box that is counted.")
-@click.option("--min-score", type=float, default=0.7, show_default=True,
-              help="Detections scoring below this are ignored.")
-@click.option("--box-size", type=float, default=0.5, show_default=True,
-              help="ETH/UCY only: side in metres of the box drawn around each position.")
-@click.option("--post", "post_url", default=None, help="Base URL of a running Footfall service to send the events to.")
+@click.option(
+    "--detections",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="MOTChallenge detections file (default: the sequence's det/det.txt or only det/*.txt).",
+)
+@click.option(
+    "--input",
+    "input_kind",
+    type=click.Choice(INPUT_KINDS),
+    default=None,
+    help="What the core gets: detector boxes, ground-truth boxes (through the tracker) or "
+    "ground-truth tracks (ids kept). Default: detections for MOT, gt-tracks for ETH/UCY.",
+)
+@click.option(
+    "--line",
+    "line_text",
+    default="0,0.5,1,0.5",
+    show_default=True,
+    help="Counting line x1,y1,x2,y2: normalised to the frame for MOT, metres for ETH/UCY.",
+)
+@click.option(
+    "--inside",
+    "inside_text",
+    default="0.5,1",
+    show_default=True,
+    help="Any point x,y on the inside side of the line, in the line's units.",
+)
+@click.option(
+    "--band",
+    type=float,
+    default=0.02,
+    show_default=True,
+    help="Half width of the band around the line where a point has no side (line units).",
+)
+@click.option(
+    "--confirm",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Observations outside the band that confirm a side (immediate mode).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(sorted(MODES)),
+    default="immediate",
+    show_default=True,
+    help="immediate: count on confirmation; deferred: count once when the track ends.",
+)
+@click.option(
+    "--anchor",
+    type=click.Choice(sorted(ANCHORS)),
+    default="center",
+    show_default=True,
+    help="Point of the box that is counted.",
+)
+@click.option(
+    "--min-score",
+    type=float,
+    default=0.7,
+    show_default=True,
+    help="Detections scoring below this are ignored.",
+)
+@click.option(
+    "--box-size",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="ETH/UCY only: side in metres of the box drawn around each position.",
+)
+@click.option(
+    "--post",
+    "post_url",
+    default=None,
+    help="Base URL of a running Footfall service to send the events to.",
+)
 @click.option("--key", "api_key", default=None, help="Device key for --post.")
-@click.option("--start", "start_text", default=None,
-              help="ISO 8601 time with offset of the recording's first frame (default: now).")
-@click.option("--protocol", type=click.Choice(["v1", "legacy"]), default="v1", show_default=True,
-              help="Device protocol used by --post.")
+@click.option(
+    "--start",
+    "start_text",
+    default=None,
+    help="ISO 8601 time with offset of the recording's first frame (default: now).",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["v1", "legacy"]),
+    default="v1",
+    show_default=True,
+    help="Device protocol used by --post.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def replay(
+    *,
     source: Path,
     detections: Path | None,
     input_kind: str | None,
@@ -138,7 +225,7 @@ def replay(
     protocol: str,
     as_json: bool,
 ) -> None:
-    """Replay a MOTChallenge sequence folder or an ETH/UCY trajectory file through the firmware core.
+    """Replay a MOTChallenge sequence folder or an ETH/UCY trajectory file through the core.
 
     Prints the entries and exits the core counts, the true crossings from the
     ground truth, and with --post sends the events to a running service.
@@ -156,12 +243,17 @@ def replay(
     except (SourceError, BuildError) as error:
         raise click.ClickException(str(error)) from None
 
-    settings = make_settings(core, line, band, confirm, mode, anchor, min_score)
+    settings = make_settings(
+        core, line, band=band, confirm=confirm, mode=mode, anchor=anchor, min_score=min_score
+    )
     # Normalised lines get the device's full validation; lines in metres only
     # the geometry check, since "inside the frame" has no meaning there.
     problem = core.settings_problem(settings, frame_checks=recording.units == "normalised")
     if problem is not None:
-        raise click.BadParameter(f"the firmware core rejects these settings: {problem}", param_hint="--line/--inside/--band")
+        raise click.BadParameter(
+            f"the firmware core rejects these settings: {problem}",
+            param_hint="--line/--inside/--band",
+        )
 
     try:
         result = replay_recording(core, recording, settings, kind, truth)
@@ -171,7 +263,14 @@ def replay(
     report = None
     if post_url is not None and api_key is not None:
         try:
-            report = post_events(core, result.crossings, start_ms, post_url, api_key, protocol=protocol)
+            report = post_events(
+                core,
+                result.crossings,
+                start_epoch_ms=start_ms,
+                base_url=post_url,
+                api_key=api_key,
+                protocol=protocol,
+            )
         except PostError as error:
             raise click.ClickException(str(error)) from None
 
@@ -188,7 +287,9 @@ def replay(
                 {"direction": crossing.direction, "time": (start_ms + crossing.time_ms) / 1000.0}
                 for crossing in result.crossings
             ],
-            "posted": None if report is None else {
+            "posted": None
+            if report is None
+            else {
                 "batches": report.batches,
                 "accepted": report.accepted,
                 "duplicates": report.duplicates,
@@ -203,5 +304,6 @@ def replay(
     if report is not None:
         click.echo(
             f"posted to {post_url}: {report.accepted} accepted, {report.duplicates} duplicates, "
-            f"{report.rejected} rejected in {report.batches} batches ({report.failures} failed exchanges retried)"
+            f"{report.rejected} rejected in {report.batches} batches "
+            f"({report.failures} failed exchanges retried)"
         )

@@ -18,12 +18,12 @@ from .build import locate_library
 
 __all__ = [
     "ANCHORS",
+    "MODES",
     "CoreError",
     "CoreLibrary",
     "Counting",
     "Crossing",
     "Detection",
-    "MODES",
     "Observation",
     "Point",
     "Settings",
@@ -131,7 +131,13 @@ class CoreLibrary:
             function = getattr(lib, name)
             function.argtypes = [settings_p, ctypes.c_char_p, size_t]
             function.restype = err
-        lib.ff_settings_parse_json.argtypes = [ctypes.c_char_p, size_t, settings_p, ctypes.c_char_p, size_t]
+        lib.ff_settings_parse_json.argtypes = [
+            ctypes.c_char_p,
+            size_t,
+            settings_p,
+            ctypes.c_char_p,
+            size_t,
+        ]
         lib.ff_settings_parse_json.restype = err
 
         lib.ff_counting_sizeof.argtypes = []
@@ -157,7 +163,12 @@ class CoreLibrary:
             ctypes.POINTER(size_t),
         ]
         lib.ff_counting_process_tracks.restype = err
-        lib.ff_counting_finish.argtypes = [ctypes.c_void_p, crossing_p, size_t, ctypes.POINTER(size_t)]
+        lib.ff_counting_finish.argtypes = [
+            ctypes.c_void_p,
+            crossing_p,
+            size_t,
+            ctypes.POINTER(size_t),
+        ]
         lib.ff_counting_finish.restype = err
 
     def error_name(self, code: int) -> str:
@@ -168,7 +179,9 @@ class CoreLibrary:
     def check(self, code: int, action: str) -> None:
         """Raise CoreError when `code` is not FF_OK."""
         if code != 0:
-            raise CoreError(f"{action} failed in the firmware core: {self.error_name(code)} ({code})")
+            raise CoreError(
+                f"{action} failed in the firmware core: {self.error_name(code)} ({code})"
+            )
 
     def default_settings(self) -> Settings:
         """Return the build-time default settings."""
@@ -179,22 +192,28 @@ class CoreLibrary:
     def settings_problem(self, settings: Settings, frame_checks: bool) -> str | None:
         """Return why the core rejects `settings`, or None when they are accepted.
 
-        With `frame_checks`, the device's full validation runs (coordinates within
-        the frame and both sides visible); without, only the geometry is checked,
-        which is what a replay in metres needs.
+        With `frame_checks`, the device's full validation runs: coordinates within
+        the frame and both sides visible. Without it, only the geometry is checked,
+        because a replay in metres has no frame.
         """
         reason = ctypes.create_string_buffer(REASON_CAPACITY)
-        function = self.lib.ff_settings_validate if frame_checks else self.lib.ff_settings_check_geometry
+        function = (
+            self.lib.ff_settings_validate if frame_checks else self.lib.ff_settings_check_geometry
+        )
         code = function(ctypes.byref(settings), reason, REASON_CAPACITY)
         if code == 0:
             return None
         return reason.value.decode(errors="replace") or self.error_name(code)
 
-    def parse_settings_json(self, body: bytes, base: Settings | None = None) -> tuple[Settings, str | None]:
-        """Parse a config body with the core; return the settings and the rejection reason or None."""
+    def parse_settings_json(
+        self, body: bytes, base: Settings | None = None
+    ) -> tuple[Settings, str | None]:
+        """Parse a config body with the core; return the settings and the reason or None."""
         settings = base if base is not None else self.default_settings()
         reason = ctypes.create_string_buffer(REASON_CAPACITY)
-        code = self.lib.ff_settings_parse_json(body, len(body), ctypes.byref(settings), reason, REASON_CAPACITY)
+        code = self.lib.ff_settings_parse_json(
+            body, len(body), ctypes.byref(settings), reason, REASON_CAPACITY
+        )
         if code == 0:
             return settings, None
         return settings, reason.value.decode(errors="replace") or self.error_name(code)
@@ -208,7 +227,9 @@ class Counting:
         self._state = ctypes.create_string_buffer(core.lib.ff_counting_sizeof())
         self._crossings = (_Crossing * core.counter_capacity)()
         self._count = ctypes.c_size_t(0)
-        core.check(core.lib.ff_counting_init(self._state, ctypes.byref(settings)), "ff_counting_init")
+        core.check(
+            core.lib.ff_counting_init(self._state, ctypes.byref(settings)), "ff_counting_init"
+        )
 
     def _collect(self) -> list[Crossing]:
         return [

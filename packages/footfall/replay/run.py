@@ -26,9 +26,9 @@ __all__ = [
     "replay_recording",
 ]
 
-# How a recording reaches the core: detector boxes through the tracker, the
-# ground-truth boxes through the tracker (identities dropped), or the
-# ground-truth tracks straight into the line counter (identities kept).
+# Inputs a recording can give the core: detector boxes through the tracker,
+# ground-truth boxes through the tracker (identities dropped), or ground-truth
+# tracks straight into the line counter (identities kept).
 INPUT_KINDS = ("detections", "gt-boxes", "gt-tracks")
 
 
@@ -60,6 +60,7 @@ class ReplayResult:
 def make_settings(
     core: CoreLibrary,
     line: CountingLine,
+    *,
     band: float,
     confirm: int,
     mode: str,
@@ -113,7 +114,11 @@ def replay_recording(
             for box in frame.boxes:
                 x, y = anchor_point(box, anchor)
                 # Track id 0 means "free slot" in the core, so ids are shifted by one.
-                observations.append(Observation(track_id=box.track_id + 1, frame=frame.index, time_ms=time_ms, x=x, y=y))
+                observations.append(
+                    Observation(
+                        track_id=box.track_id + 1, frame=frame.index, time_ms=time_ms, x=x, y=y
+                    )
+                )
             result.crossings.extend(counting.process_tracks(observations))
         else:
             detections = [
@@ -137,7 +142,7 @@ def replay_recording(
 
 @dataclass
 class PostReport:
-    """What the uplink did while posting a replay's events."""
+    """Summary of the uplink's exchanges while posting a replay's events."""
 
     queued: int
     batches: int
@@ -151,6 +156,7 @@ class PostReport:
 def post_events(
     core: CoreLibrary,
     crossings: list[Crossing],
+    *,
     start_epoch_ms: int,
     base_url: str,
     api_key: str,
@@ -176,12 +182,14 @@ def post_events(
     )
     for crossing in crossings:
         uplink.push(crossing.direction, start_epoch_ms + crossing.time_ms)
-    report = PostReport(queued=len(crossings), batches=0, accepted=0, duplicates=0, rejected=0, failures=0)
+    report = PostReport(
+        queued=len(crossings), batches=0, accepted=0, duplicates=0, rejected=0, failures=0
+    )
 
     now_ms = 0
     failures_in_row = 0
-    # Bounded loop: each step either sends a batch, a heartbeat or a config
-    # poll, or fails; the bound only stops a service that never answers 200.
+    # Bounded loop: each step sends a batch, a heartbeat or a config poll, or
+    # fails. The bound only stops a service that never responds with 200.
     for _ in range(10 * len(crossings) + 100):
         if uplink.depth() == 0:
             break
@@ -192,10 +200,15 @@ def post_events(
             report.failures += 1
             failures_in_row += 1
             if failures_in_row >= max_failures:
-                last = f"HTTP {step.http_status}" if step.http_status else f"no answer (core error {step.err})"
+                last = (
+                    f"HTTP {step.http_status}"
+                    if step.http_status
+                    else f"no answer (core error {step.err})"
+                )
                 raise PostError(
                     f"posting to {base_url} failed {failures_in_row} times in a row, last: {last}; "
-                    f"{uplink.depth()} events were not delivered. Check the URL, the device key and that the service runs"
+                    f"{uplink.depth()} events were not delivered. "
+                    "Check the URL, the device key and that the service runs"
                 )
             time.sleep(retry_sleep_s)
         else:

@@ -11,6 +11,7 @@ virtual environment.
 from __future__ import annotations
 
 import configparser
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,7 +108,8 @@ def _read_seqinfo(sequence_dir: Path) -> tuple[str, float, int, int, int]:
 
     if fps <= 0 or width <= 0 or height <= 0:
         raise SourceError(
-            f"{seqinfo_path}: frameRate={fps}, imWidth={width}, imHeight={height} must all be positive"
+            f"{seqinfo_path}: frameRate={fps}, imWidth={width}, imHeight={height} "
+            "must all be positive"
         )
     return section.get("name", sequence_dir.name), fps, length, width, height
 
@@ -138,7 +140,13 @@ def _empty_frames(length: int, fps: float) -> list[Frame]:
 
 
 def _frames_from_rows(
-    rows: list[list[float]], length: int, fps: float, width: int, height: int, ground_truth: bool
+    rows: list[list[float]],
+    *,
+    length: int,
+    fps: float,
+    width: int,
+    height: int,
+    ground_truth: bool,
 ) -> list[Frame]:
     last_frame = max([length, *(int(row[0]) for row in rows)]) if rows else length
     frames = _empty_frames(last_frame, fps)
@@ -174,8 +182,17 @@ def read_mot_ground_truth(sequence_dir: Path) -> Recording:
     name, fps, length, width, height = _read_seqinfo(sequence_dir)
     gt_path = sequence_dir / "gt" / "gt.txt"
     if not gt_path.is_file():
-        raise SourceError(f"{gt_path} is missing: ground truth needs gt/gt.txt in the sequence folder")
-    frames = _frames_from_rows(_parse_mot_rows(gt_path), length, fps, width, height, ground_truth=True)
+        raise SourceError(
+            f"{gt_path} is missing: ground truth needs gt/gt.txt in the sequence folder"
+        )
+    frames = _frames_from_rows(
+        _parse_mot_rows(gt_path),
+        length=length,
+        fps=fps,
+        width=width,
+        height=height,
+        ground_truth=True,
+    )
     return Recording(name=name, fps=fps, frames=frames, image_width=width, image_height=height)
 
 
@@ -191,7 +208,9 @@ def find_detections_file(sequence_dir: Path) -> Path:
     if not candidates:
         raise SourceError(f"no detections file in {det_dir}: expected det/det.txt or one det/*.txt")
     names = ", ".join(path.name for path in candidates)
-    raise SourceError(f"{det_dir} holds several detection files ({names}); pass one with --detections")
+    raise SourceError(
+        f"{det_dir} contains several detection files ({names}); pass one with --detections"
+    )
 
 
 def read_mot_detections(sequence_dir: Path, detections_path: Path | None = None) -> Recording:
@@ -200,11 +219,20 @@ def read_mot_detections(sequence_dir: Path, detections_path: Path | None = None)
     path = detections_path if detections_path is not None else find_detections_file(sequence_dir)
     if not path.is_file():
         raise SourceError(f"detections file {path} does not exist")
-    frames = _frames_from_rows(_parse_mot_rows(path), length, fps, width, height, ground_truth=False)
+    frames = _frames_from_rows(
+        _parse_mot_rows(path),
+        length=length,
+        fps=fps,
+        width=width,
+        height=height,
+        ground_truth=False,
+    )
     return Recording(name=name, fps=fps, frames=frames, image_width=width, image_height=height)
 
 
-def read_mot(sequence_dir: Path, detections_path: Path | None = None) -> tuple[Recording, Recording | None]:
+def read_mot(
+    sequence_dir: Path, detections_path: Path | None = None
+) -> tuple[Recording, Recording | None]:
     """Read a sequence's ground truth and, where there is one, its detections."""
     truth = read_mot_ground_truth(sequence_dir)
     try:
@@ -219,8 +247,8 @@ def read_mot(sequence_dir: Path, detections_path: Path | None = None) -> tuple[R
 def read_eth_ucy(path: Path, box_size_m: float = 0.5, step_s: float = ETH_UCY_STEP_S) -> Recording:
     """Read an ETH/UCY trajectory file (`frame id x y` in metres, tab or space separated).
 
-    Each position becomes a square box of `box_size_m` around it, in metres, so
-    the tracker can take it as a detection; the track ids are the annotated ones.
+    Each position becomes a square box of `box_size_m` metres around it, so the
+    tracker can take it as a detection. The track ids are the annotated ones.
     """
     if not path.is_file():
         raise SourceError(f"trajectory file {path} does not exist")
@@ -234,23 +262,36 @@ def read_eth_ucy(path: Path, box_size_m: float = 0.5, step_s: float = ETH_UCY_ST
             if not fields:
                 continue
             if len(fields) < 4:
-                raise SourceError(f"{path}:{line_number}: expected 'frame id x y', got {line.strip()!r}")
+                raise SourceError(
+                    f"{path}:{line_number}: expected 'frame id x y', got {line.strip()!r}"
+                )
             try:
-                rows.append((int(float(fields[0])), int(float(fields[1])), float(fields[2]), float(fields[3])))
+                rows.append(
+                    (
+                        int(float(fields[0])),
+                        int(float(fields[1])),
+                        float(fields[2]),
+                        float(fields[3]),
+                    )
+                )
             except ValueError:
-                raise SourceError(f"{path}:{line_number}: expected numbers, got {line.strip()!r}") from None
+                raise SourceError(
+                    f"{path}:{line_number}: expected numbers, got {line.strip()!r}"
+                ) from None
     if not rows:
-        raise SourceError(f"{path} holds no trajectory rows")
+        raise SourceError(f"{path} contains no trajectory rows")
 
     # Frame numbers advance by a fixed stride (10 video frames per row).
     frame_numbers = sorted({row[0] for row in rows})
-    stride = min((b - a for a, b in zip(frame_numbers, frame_numbers[1:]) if b > a), default=1)
+    stride = min((b - a for a, b in itertools.pairwise(frame_numbers) if b > a), default=1)
     first = frame_numbers[0]
     count = (frame_numbers[-1] - first) // stride + 1
     frames = [Frame(index=index + 1, time_s=index * step_s) for index in range(count)]
 
     for frame_number, track_id, x_m, y_m in rows:
         slot = (frame_number - first) // stride
-        frames[slot].boxes.append(Box(cx=x_m, cy=y_m, width=box_size_m, height=box_size_m, track_id=track_id))
+        frames[slot].boxes.append(
+            Box(cx=x_m, cy=y_m, width=box_size_m, height=box_size_m, track_id=track_id)
+        )
 
     return Recording(name=path.stem, fps=1.0 / step_s, frames=frames, units="metres")

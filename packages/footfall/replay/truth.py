@@ -37,7 +37,9 @@ class CountingLine:
         dy = self.end[1] - self.start[1]
         length = math.hypot(dx, dy)
         if length == 0:
-            raise ValueError(f"line from {self.start} to {self.end} has zero length; give two distinct points")
+            raise ValueError(
+                f"line from {self.start} to {self.end} has zero length; give two distinct points"
+            )
 
         def cross(px: float, py: float) -> float:
             return (dx * (py - self.start[1]) - dy * (px - self.start[0])) / length
@@ -82,7 +84,9 @@ def anchor_point(box: Box, anchor: Anchor) -> tuple[float, float]:
     return box.cx, box.cy
 
 
-def true_crossings(recording: Recording, line: CountingLine, band: float, anchor: Anchor = "center") -> Crossings:
+def true_crossings(
+    recording: Recording, line: CountingLine, band: float, anchor: Anchor = "center"
+) -> Crossings:
     """Count the crossings of the annotated tracks of a recording.
 
     Only positions outside the band have a side. A track counts once, by

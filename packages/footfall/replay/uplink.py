@@ -65,7 +65,9 @@ class _HttpResponse(ctypes.Structure):
     ]
 
 
-_SEND_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_HttpRequest), ctypes.POINTER(_HttpResponse))
+_SEND_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_HttpRequest), ctypes.POINTER(_HttpResponse)
+)
 _RNG_FN = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p)
 
 
@@ -111,7 +113,7 @@ class _UplinkResult(ctypes.Structure):
 
 @dataclass(frozen=True)
 class HttpExchange:
-    """One request the uplink asks the transport to send."""
+    """One HTTP request that the uplink hands to the transport."""
 
     method: str
     url: str
@@ -122,20 +124,20 @@ class HttpExchange:
 
 @dataclass(frozen=True)
 class HttpAnswer:
-    """What came back: the status, the body and the ETag header ("" when absent)."""
+    """HTTP response: the status, the body and the ETag header ("" when absent)."""
 
     status: int
     body: bytes = b""
     etag: str = ""
 
 
-# A transport returns None when no answer arrived (refused, timed out, TLS failure).
+# A transport returns None when no response arrived (refused, timed out, TLS failure).
 Transport = Callable[[HttpExchange], HttpAnswer | None]
 
 
 @dataclass(frozen=True)
 class UplinkResult:
-    """What one uplink step did, decoded from ff_uplink_result_t."""
+    """Outcome of one uplink step, decoded from ff_uplink_result_t."""
 
     action: str
     err: int
@@ -156,7 +158,12 @@ def urllib_transport(timeout_s: float = 10.0) -> Transport:
     context = ssl.create_default_context()
 
     def send(exchange: HttpExchange) -> HttpAnswer | None:
-        request = urllib.request.Request(exchange.url, data=exchange.body, method=exchange.method)
+        if not exchange.url.startswith(("http://", "https://")):
+            raise ValueError(f"URL {exchange.url!r} must start with http:// or https://")
+        # The scheme is checked above, so urlopen never reads a file: URL.
+        request = urllib.request.Request(  # noqa: S310
+            exchange.url, data=exchange.body, method=exchange.method
+        )
         if exchange.body is not None:
             request.add_header("Content-Type", "application/json")
         if exchange.api_key is not None:
@@ -164,25 +171,39 @@ def urllib_transport(timeout_s: float = 10.0) -> Transport:
         if exchange.if_none_match is not None:
             request.add_header("If-None-Match", exchange.if_none_match)
         try:
-            with urllib.request.urlopen(request, timeout=timeout_s, context=context) as response:
-                return HttpAnswer(response.status, response.read(), response.headers.get("ETag", ""))
+            with urllib.request.urlopen(  # noqa: S310
+                request, timeout=timeout_s, context=context
+            ) as response:
+                return HttpAnswer(
+                    response.status, response.read(), response.headers.get("ETag", "")
+                )
         except urllib.error.HTTPError as error:
-            return HttpAnswer(error.code, error.read(), error.headers.get("ETag", "") if error.headers else "")
+            return HttpAnswer(
+                error.code, error.read(), error.headers.get("ETag", "") if error.headers else ""
+            )
         except (urllib.error.URLError, OSError, TimeoutError):
             return None
 
     return send
 
 
+_declared: set[int] = set()
+
+
 def _declare(core: CoreLibrary) -> None:
     lib = core.lib
-    if getattr(lib, "_footfall_uplink_declared", False):
+    if id(lib) in _declared:
         return
     err = ctypes.c_int
     lib.ff_queue_sizeof.restype = ctypes.c_size_t
     lib.ff_queue_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
     lib.ff_queue_init.restype = err
-    lib.ff_queue_push_stamped.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)]
+    lib.ff_queue_push_stamped.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_int32,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_uint64),
+    ]
     lib.ff_queue_push_stamped.restype = err
     lib.ff_queue_depth.argtypes = [ctypes.c_void_p]
     lib.ff_queue_depth.restype = ctypes.c_size_t
@@ -203,7 +224,7 @@ def _declare(core: CoreLibrary) -> None:
     lib.ff_uplink_set_status.restype = None
     lib.ff_uplink_next_due_ms.argtypes = [ctypes.c_void_p]
     lib.ff_uplink_next_due_ms.restype = ctypes.c_int64
-    lib._footfall_uplink_declared = True
+    _declared.add(id(lib))
 
 
 class DeviceUplink:
@@ -212,6 +233,7 @@ class DeviceUplink:
     def __init__(
         self,
         core: CoreLibrary,
+        *,
         base_url: str,
         api_key: str,
         transport: Transport,
@@ -249,11 +271,18 @@ class DeviceUplink:
         )
         self._settings = settings if settings is not None else core.default_settings()
         self._uplink = ctypes.create_string_buffer(core.lib.ff_uplink_sizeof())
-        code = core.lib.ff_uplink_init(self._uplink, ctypes.byref(config), self._queue, ctypes.byref(self._settings), now_ms)
+        code = core.lib.ff_uplink_init(
+            self._uplink, ctypes.byref(config), self._queue, ctypes.byref(self._settings), now_ms
+        )
         core.check(code, "ff_uplink_init")
         self.set_status(fps=0.0, camera="ok", rssi_dbm=0, free_heap=0)
 
-    def _on_send(self, _ctx: int, request_p: ctypes._Pointer[_HttpRequest], response_p: ctypes._Pointer[_HttpResponse]) -> int:
+    def _on_send(
+        self,
+        _ctx: int,
+        request_p: ctypes._Pointer[_HttpRequest],
+        response_p: ctypes._Pointer[_HttpResponse],
+    ) -> int:
         request = request_p.contents
         response = response_p.contents
         body = ctypes.string_at(request.body, request.body_length) if request.body else None
@@ -266,7 +295,7 @@ class DeviceUplink:
         )
         try:
             answer = self.transport(exchange)
-        except Exception:  # noqa: BLE001 - an exception must not unwind through C frames
+        except Exception:
             answer = None
         self.exchanges.append((exchange, answer))
         if answer is None:
@@ -283,18 +312,22 @@ class DeviceUplink:
 
     def set_status(self, fps: float, camera: str, rssi_dbm: int, free_heap: int) -> None:
         """Set the device facts that the next heartbeat reports."""
-        status = _DeviceStatus(fps=fps, camera=CAMERA_STATES[camera], rssi_dbm=rssi_dbm, free_heap=free_heap)
+        status = _DeviceStatus(
+            fps=fps, camera=CAMERA_STATES[camera], rssi_dbm=rssi_dbm, free_heap=free_heap
+        )
         self.core.lib.ff_uplink_set_status(self._uplink, ctypes.byref(status))
 
     def push(self, direction: str, epoch_ms: int) -> int:
         """Queue one event with a known wall time and return its sequence number."""
         seq = ctypes.c_uint64(0)
-        code = self.core.lib.ff_queue_push_stamped(self._queue, 0 if direction == "entry" else 1, epoch_ms, ctypes.byref(seq))
+        code = self.core.lib.ff_queue_push_stamped(
+            self._queue, 0 if direction == "entry" else 1, epoch_ms, ctypes.byref(seq)
+        )
         self.core.check(code, "ff_queue_push_stamped")
         return int(seq.value)
 
     def depth(self) -> int:
-        """Return the number of events waiting for an answer."""
+        """Return the number of events waiting for the service's response."""
         return int(self.core.lib.ff_queue_depth(self._queue))
 
     def dropped(self) -> int:
