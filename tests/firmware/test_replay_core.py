@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from footfall.replay.command import replay
 from footfall.replay.core import CoreLibrary, Counting, Detection, Observation, load_core
 from footfall.replay.run import make_settings, replay_recording

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from footfall.replay.sources import Box, Frame, Recording, SourceError, read_eth_ucy, read_mot
 from footfall.replay.truth import CountingLine, true_crossings
 
