@@ -12,13 +12,15 @@ import copy
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from footfall.admin.errors import AdminError
 
 __all__ = [
     "DEFAULT_DEVICE_SETTINGS",
+    "MAX_BAND",
+    "MIN_SIDE_DEPTH",
     "settings_etag",
     "validate_device_settings",
 ]
@@ -46,8 +48,15 @@ _INT_BOUNDS = {
     "heartbeat_interval_s": (5, 3600),
 }
 
-#: Corners of the normalised frame, used to find how far the outside side reaches.
-_FRAME_CORNERS = ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0))
+#: Corners of the normalised frame in order around it.
+_FRAME = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
+
+#: Widest accepted band; the firmware core rejects a wider one.
+MAX_BAND = 0.25
+
+#: How far beyond the band the frame must reach on each side of the line, in frame widths;
+#: the firmware core applies the same margin (FF_MIN_SIDE_DEPTH).
+MIN_SIDE_DEPTH = 0.05
 
 #: A line shorter than this (in frame widths) has no direction the counter can use.
 _MIN_LINE_LENGTH = 1e-6
@@ -70,7 +79,7 @@ def validate_device_settings(
     merged = _merge(settings, DEFAULT_DEVICE_SETTINGS if base is None else base)
 
     line = _check_line(merged["line"])
-    band = _check_number(merged["band"], "band", low=0.0, high=0.5, low_open=True)
+    band = _check_number(merged["band"], "band", low=0.0, high=MAX_BAND, low_open=True)
     _check_line_geometry(line, band)
 
     checked: dict[str, Any] = {
@@ -138,17 +147,17 @@ def _check_point(point: object, field: str) -> list[float]:
 
 def _check_line_geometry(line: dict[str, list[float]], band: float) -> None:
     (x1, y1), (x2, y2) = line["start"], line["end"]
-    dx, dy = x2 - x1, y2 - y1
-    length = math.hypot(dx, dy)
-    if length < _MIN_LINE_LENGTH:
+    length = math.hypot(x2 - x1, y2 - y1)
+    if length <= _MIN_LINE_LENGTH:
         raise AdminError(
             f"line start {line['start']} and end {line['end']} are the same point, so the "
             "line has no direction: move one end point",
             field="line",
         )
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
 
-    def signed_distance(point: tuple[float, float] | list[float]) -> float:
-        return (dx * (point[1] - y1) - dy * (point[0] - x1)) / length
+    def signed_distance(point: Sequence[float]) -> float:
+        return ux * (point[1] - y1) - uy * (point[0] - x1)
 
     inside_distance = signed_distance(line["inside"])
     if abs(inside_distance) <= band:
@@ -159,18 +168,42 @@ def _check_line_geometry(line: dict[str, list[float]], band: float) -> None:
             field="line.inside",
         )
 
-    # A track counts only when seen on both sides beyond the band, so the outside side must
-    # reach farther than the band somewhere in the frame.
+    # A crossing counts only when a track is seen beyond the band on both sides, next to
+    # the segment (past its ends a person walks around the line), so the frame must reach
+    # the band plus a margin on each side within the strip that the segment sweeps.
     inside_sign = 1.0 if inside_distance > 0 else -1.0
-    outside_reach = max(-inside_sign * signed_distance(corner) for corner in _FRAME_CORNERS)
-    if outside_reach <= band:
-        raise AdminError(
-            f"the outside side of the line reaches at most {max(outside_reach, 0.0):.3f} "
-            f"from it within the frame, not beyond the band of {band}, so no track can be "
-            "seen outside and nothing would be counted: move the line away from the frame "
-            "edge or narrow the band",
-            field="line",
-        )
+    start_along = ux * x1 + uy * y1
+    strip = _clip(_FRAME, ux, uy, start_along)
+    strip = _clip(strip, -ux, -uy, -(start_along + length))
+    depths = [inside_sign * signed_distance(point) for point in strip]
+    needed = band + MIN_SIDE_DEPTH
+    sides = (("outside", -min(depths, default=0.0)), ("inside", max(depths, default=0.0)))
+    for side, depth in sides:
+        if depth < needed:
+            raise AdminError(
+                f"the {side} side of the line reaches only {max(depth, 0.0):.3f} from it "
+                f"within the frame, but the band ({band}) and a margin of {MIN_SIDE_DEPTH} "
+                f"need {needed:.3f}, so no track could be seen there and nothing would be "
+                "counted: move the line away from the frame edge or narrow the band",
+                field="line",
+            )
+
+
+def _clip(
+    polygon: Sequence[tuple[float, float]], a: float, b: float, limit: float
+) -> list[tuple[float, float]]:
+    """Keep the part of a convex polygon where ``a * x + b * y >= limit``."""
+    kept: list[tuple[float, float]] = []
+    for index, p in enumerate(polygon):
+        q = polygon[(index + 1) % len(polygon)]
+        value_p = a * p[0] + b * p[1] - limit
+        value_q = a * q[0] + b * q[1] - limit
+        if value_p >= 0:
+            kept.append(p)
+        if (value_p >= 0) != (value_q >= 0):
+            t = value_p / (value_p - value_q)
+            kept.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return kept
 
 
 def _check_number(

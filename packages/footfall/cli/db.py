@@ -143,8 +143,7 @@ def _sqlite_file(db: Database) -> Path:
 
 
 def _copy_sqlite(source_path: Path, target_path: Path, busy_timeout_ms: int) -> int:
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True,
-                             timeout=busy_timeout_ms / 1000)
+    source = sqlite3.connect(source_path, timeout=busy_timeout_ms / 1000)
     target = sqlite3.connect(target_path)
     try:
         source.backup(target)

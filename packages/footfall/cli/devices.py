@@ -110,6 +110,7 @@ def rename_command(context: click.Context, name: str, new_name: str) -> None:
 @click.pass_context
 def settings_command(
     context: click.Context,
+    *,
     name: str,
     line: str | None,
     inside: str | None,

@@ -90,6 +90,7 @@ def list_command(context: click.Context, as_json: bool) -> None:
 @click.pass_context
 def update_command(
     context: click.Context,
+    *,
     name: str,
     timezone: str | None,
     reset_hour: int | None,
