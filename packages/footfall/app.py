@@ -8,17 +8,19 @@ from typing import Any
 from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders, State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.types import Message, Scope
 
 from footfall import __version__
-from footfall.api import device, legacy, read, system
+from footfall.api import admin, device, legacy, read, system
 from footfall.api.analytics import analytics_routes
 from footfall.api.deps import dependencies
 from footfall.config import Settings
 from footfall.paths import dashboard_dir
 from footfall.problems import exception_handlers
+from footfall.ratelimit import RateLimitMiddleware
 from footfall.service import Service
 
 __all__ = ["create_app"]
@@ -74,25 +76,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
         system.get_plugins,
         *analytics_routes(service),
     ]
-    try:
-        from footfall.api import admin
-    except ImportError:  # pragma: no cover - present in every release
-        pass
-    else:
-        route_handlers.extend(admin.routes)
+    route_handlers.extend(admin.routes)
 
     static_root = dashboard_dir(settings.dashboard_dir)
     if static_root.is_dir():
         route_handlers.append(
             create_static_files_router(
-                path="/dashboard", directories=[static_root], html_mode=True,
-                include_in_schema=False, name="dashboard",
+                path="/dashboard",
+                directories=[static_root],
+                html_mode=True,
+                include_in_schema=False,
+                name="dashboard",
             )
         )
     else:
         logger.warning("Dashboard folder %s not found; /dashboard/ is not served", static_root)
 
     def on_startup() -> None:
+        service.outbox.start()
         logger.info(
             "Footfall %s started: database %s, plugins %s",
             __version__,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         before_send=[_add_security_headers],
+        middleware=[DefineMiddleware(RateLimitMiddleware, settings=settings)],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
@@ -130,5 +132,3 @@ def _configure_logging(settings: Settings) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         footfall_logger.addHandler(handler)
         footfall_logger.propagate = False
-
-

@@ -63,7 +63,8 @@ def require_role(principal: Principal | None, *roles: Role) -> Principal:
     if principal.role not in roles:
         wanted = " or ".join(roles)
         raise ProblemError(
-            403, f"this route needs a key with the {wanted} role; this key is a {principal.role} key"
+            403,
+            f"this route needs a key with the {wanted} role; this key is a {principal.role} key",
         )
     return principal
 

@@ -11,7 +11,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["ENV_PREFIX", "Settings", "SettingsError"]
@@ -19,7 +19,7 @@ __all__ = ["ENV_PREFIX", "Settings", "SettingsError"]
 ENV_PREFIX = "FOOTFALL_"
 
 #: 2020-01-01T00:00:00Z: no event of a device installed with this service can be older.
-_EARLIEST_EVENT_TIME = datetime(2020, 1, 1, tzinfo=timezone.utc).timestamp()
+_EARLIEST_EVENT_TIME = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
 
 
 class SettingsError(ValueError):
@@ -31,7 +31,7 @@ class Settings:
     """Settings of one service process."""
 
     database_url: str = "sqlite:///footfall.db"
-    """SQLAlchemy URL of the database; a relative SQLite path is relative to the working directory."""
+    """SQLAlchemy URL of the database; a relative SQLite path starts at the working directory."""
 
     auto_migrate: bool = True
     """Upgrade the schema at start-up; when off, start-up fails on an out-of-date schema."""
@@ -73,13 +73,28 @@ class Settings:
     """Origins allowed to call the API from a browser; empty sends no CORS headers."""
 
     ingest_rate_per_s: float = 50.0
-    """Ingest requests allowed per key per second, averaged over the burst; 0 turns the limit off."""
+    """Ingest requests allowed per key per second, on average; 0 turns the limit off."""
 
     ingest_burst: int = 200
     """Ingest requests a key may send at once before the rate limit applies."""
 
     auth_failure_rate_per_min: float = 30.0
     """Failed authentications allowed per client address per minute; 0 turns the limit off."""
+
+    outbox_poll_s: float = 1.0
+    """How often the outbox worker looks for due deliveries to after-commit sinks, in seconds."""
+
+    outbox_max_attempts: int = 10
+    """Failed deliveries of a batch to one sink before the outbox marks it dead."""
+
+    outbox_backoff_s: float = 2.0
+    """Delay before the first retry of a failed sink delivery, in seconds; doubles per attempt."""
+
+    outbox_max_backoff_s: float = 600.0
+    """Longest delay between two delivery attempts to a sink, in seconds."""
+
+    outbox_lease_s: float = 60.0
+    """How long a worker holds a claimed delivery before another process may take it, in seconds."""
 
     device_silent_after_s: int = 300
     """A device with no heartbeat or event for this many seconds is reported as silent."""
@@ -119,6 +134,20 @@ class Settings:
             raise SettingsError(
                 f"FOOTFALL_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r} is not a SQLite "
                 "synchronous mode: use OFF, NORMAL, FULL or EXTRA"
+            )
+        if self.outbox_max_attempts < 1:
+            raise SettingsError(
+                f"FOOTFALL_OUTBOX_MAX_ATTEMPTS={self.outbox_max_attempts} must be at least 1"
+            )
+        if self.outbox_poll_s <= 0 or self.outbox_lease_s <= 0:
+            raise SettingsError(
+                f"FOOTFALL_OUTBOX_POLL_S={self.outbox_poll_s} and FOOTFALL_OUTBOX_LEASE_S="
+                f"{self.outbox_lease_s} must be positive numbers of seconds"
+            )
+        if self.outbox_backoff_s < 0 or self.outbox_max_backoff_s < self.outbox_backoff_s:
+            raise SettingsError(
+                f"FOOTFALL_OUTBOX_BACKOFF_S={self.outbox_backoff_s} must be at least 0 and at "
+                f"most FOOTFALL_OUTBOX_MAX_BACKOFF_S={self.outbox_max_backoff_s}"
             )
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise SettingsError(

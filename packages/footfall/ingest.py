@@ -1,5 +1,9 @@
 """Ingest: validate device events, store a batch in one transaction, then feed the sinks.
 
+The storage sink and the outbox rows of the after-commit sinks are written in the same
+transaction, so every acknowledged batch reaches each sink at least once (see
+:mod:`footfall.outbox`).
+
 Which faults reject what: a body that is not JSON or not of the documented shape rejects the
 whole request (400), as does a batch over the event limit (413). An event with a missing,
 mistyped or out-of-range field is rejected alone: it is kept in ``rejected_events`` with its
@@ -11,9 +15,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import msgspec
@@ -23,6 +28,7 @@ from footfall.clock import now_ms
 from footfall.config import Settings
 from footfall.db.engine import Database
 from footfall.db.models import RejectedEvent
+from footfall.outbox import enqueue
 from footfall.plugin_types import Batch, DeviceRef, EventSink, IngestEvent, StoreOutcome
 from footfall.problems import ProblemError
 
@@ -58,6 +64,8 @@ class SinkSet:
 
     in_transaction: tuple[EventSink, ...]
     after_commit: tuple[EventSink, ...]
+    outbox_written: threading.Event = field(default_factory=threading.Event, compare=False)
+    """Set after a commit that wrote outbox rows, to wake the delivery worker."""
 
     @classmethod
     def from_sinks(cls, sinks: Sequence[EventSink]) -> SinkSet:
@@ -239,10 +247,11 @@ def store_batch(
     dialect: Literal["v1", "legacy"],
     rejections: Sequence[Rejection] = (),
 ) -> StoreOutcome:
-    """Store a batch and its rejections in one transaction, then run the after-commit sinks.
+    """Store a batch, its rejections and its outbox rows in one transaction.
 
-    The answer to the device is built from the returned outcome only after the commit; an
-    after-commit sink that fails is logged with the device and batch and changes nothing.
+    The answer to the device is built from the returned outcome only after the commit. The
+    after-commit sinks get the accepted events later, from the outbox worker, so a sink that
+    fails or hangs never delays or fails the request.
     """
     received = now_ms()
     batch = Batch(
@@ -254,11 +263,15 @@ def store_batch(
     )
 
     outcome: StoreOutcome | None = None
+    queued = 0
     with db.write() as connection:
         for sink in sinks.in_transaction:
             result = sink.write(batch, connection)
             if outcome is None and result is not None:
                 outcome = result
+        if outcome is None:
+            raise RuntimeError("no in-transaction sink returned a storage outcome")
+
         if rejections:
             connection.execute(
                 insert(RejectedEvent),
@@ -275,8 +288,19 @@ def store_batch(
                     for rejection in rejections
                 ],
             )
-    if outcome is None:
-        raise RuntimeError("no in-transaction sink returned a storage outcome")
+
+        # Only the accepted events go to the other sinks: duplicates reached them before.
+        accepted = Batch(
+            batch_id=batch.batch_id,
+            device=device,
+            events=outcome.accepted,
+            received_ms=received,
+            dialect=dialect,
+        )
+        queued = enqueue(connection, sinks.after_commit, accepted, received)
+
+    if queued:
+        sinks.outbox_written.set()
 
     if rejections:
         logger.warning(
@@ -288,36 +312,11 @@ def store_batch(
             rejections[0].reason,
         )
     logger.debug(
-        "Stored batch %s from device %s: %d accepted, %d duplicates",
+        "Stored batch %s from device %s: %d accepted, %d duplicates, %d outbox rows",
         batch.batch_id,
         device.name,
         len(outcome.accepted),
         outcome.duplicates,
+        queued,
     )
-
-    if outcome.accepted and sinks.after_commit:
-        delivered = Batch(
-            batch_id=batch.batch_id,
-            device=device,
-            events=outcome.accepted,
-            received_ms=received,
-            dialect=dialect,
-        )
-        run_after_commit(sinks, delivered)
     return outcome
-
-
-def run_after_commit(sinks: SinkSet, batch: Batch) -> None:
-    """Deliver a committed batch to each after-commit sink, logging failures."""
-    for sink in sinks.after_commit:
-        try:
-            sink.write(batch, None)
-        except Exception:
-            logger.exception(
-                "Event sink %s failed on batch %s from device %s (%d events); the events are "
-                "stored and the request succeeded",
-                sink.name,
-                batch.batch_id,
-                batch.device.name,
-                len(batch.events),
-            )

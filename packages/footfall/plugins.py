@@ -16,8 +16,8 @@ from footfall.config import Settings
 
 __all__ = [
     "DEFAULT_DISTRIBUTION",
-    "FootfallPluginManager",
     "ENTRY_POINT_GROUP",
+    "FootfallPluginManager",
     "PluginInfo",
     "PluginLoadError",
     "create_plugin_manager",

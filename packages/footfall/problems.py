@@ -129,4 +129,3 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     HTTPException: _handle_http,
     HTTP_500_INTERNAL_SERVER_ERROR: _handle_internal,
 }
-

@@ -14,6 +14,7 @@ from footfall.db.engine import Database
 from footfall.db.migrate import schema_status, upgrade
 from footfall.db.models import Device, Store
 from footfall.ingest import SinkSet
+from footfall.outbox_worker import OutboxWorker
 from footfall.plugin_types import Analytic, AuthScheme, DeviceRef, EventSink
 from footfall.plugins import FootfallPluginManager, create_plugin_manager
 
@@ -62,6 +63,7 @@ class Service:
         self.authenticator = authenticator
         self.sinks = sinks
         self.analytics = analytics
+        self.outbox = OutboxWorker(db, sinks.after_commit, settings, sinks.outbox_written)
         self._devices: dict[int, tuple[float, DeviceRef]] = {}
         self._lock = threading.Lock()
 
@@ -101,7 +103,8 @@ class Service:
         return ref
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Stop the outbox worker and release the database connections."""
+        self.outbox.stop()
         self.db.dispose()
 
 

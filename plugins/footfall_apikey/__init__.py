@@ -61,8 +61,9 @@ class ApiKeyScheme:
         with db.read() as connection:
             record = find_key(connection, key)
         if record is None:
-            entry = _CachedKey(principal=None, expires=time.monotonic() + self.cache_seconds,
-                               revoked=False)
+            entry = _CachedKey(
+                principal=None, expires=time.monotonic() + self.cache_seconds, revoked=False
+            )
         else:
             store_ids = None
             if record.role == "viewer" and record.store_id is not None:
@@ -76,8 +77,11 @@ class ApiKeyScheme:
                 store_ids=store_ids,
                 device_id=record.device_id,
             )
-            entry = _CachedKey(principal=principal, expires=time.monotonic() + self.cache_seconds,
-                               revoked=record.revoked)
+            entry = _CachedKey(
+                principal=principal,
+                expires=time.monotonic() + self.cache_seconds,
+                revoked=record.revoked,
+            )
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()

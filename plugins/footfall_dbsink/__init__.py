@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from footfall.config import Settings
-from footfall.db.upsert import dialect_insert
 from footfall.db.models import QUARTER_S, Device, Event, QuarterCount
+from footfall.db.upsert import dialect_insert
 from footfall.hookspecs import hookimpl
 from footfall.plugin_types import Batch, EventSink, IngestEvent, StoreOutcome
 
@@ -98,9 +98,7 @@ def _insert_events(connection: Connection, rows: list[dict[str, Any]]) -> tuple[
     return tuple(accepted)
 
 
-def add_to_rollups(
-    connection: Connection, device_id: int, events: tuple[IngestEvent, ...]
-) -> None:
+def add_to_rollups(connection: Connection, device_id: int, events: tuple[IngestEvent, ...]) -> None:
     """Add events to the device's quarter-hour counts."""
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for event in events:
@@ -120,8 +118,13 @@ def add_to_rollups(
     connection.execute(
         statement,
         [
-            {"device_id": device_id, "quarter": quarter, "entries": counts[0],
-             "exits": counts[1], "heartbeats": 0}
+            {
+                "device_id": device_id,
+                "quarter": quarter,
+                "entries": counts[0],
+                "exits": counts[1],
+                "heartbeats": 0,
+            }
             for quarter, counts in sorted(totals.items())
         ],
     )

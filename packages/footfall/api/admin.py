@@ -6,22 +6,21 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import Connection, select
 
 from footfall.admin import devices as device_admin
 from footfall.admin import keys as key_admin
 from footfall.admin import stores as store_admin
 from footfall.admin.errors import AdminError
+from footfall.api.deps import PrincipalDep, ServiceDep
 from footfall.auth import require_role
 from footfall.db.models import Device, RejectedEvent
-from footfall.plugin_types import Principal
 from footfall.problems import ProblemError
-from footfall.service import Service
 
 __all__ = ["routes"]
 
@@ -80,49 +79,65 @@ def _admin_errors() -> Iterator[None]:
         ) from None
 
 
-def _write(service: Service, action: Callable[[Connection], T]) -> T:
+def _write(service: ServiceDep, action: Callable[[Connection], T]) -> T:
     with _admin_errors(), service.db.write() as connection:
         return action(connection)
 
 
-def _read(service: Service, action: Callable[[Connection], T]) -> T:
+def _read(service: ServiceDep, action: Callable[[Connection], T]) -> T:
     with _admin_errors(), service.db.read() as connection:
         return action(connection)
 
 
 @get("/api/v1/admin/stores", sync_to_thread=True, tags=["admin"], summary="List stores")
-def list_stores(service: Service, principal: Principal | None) -> list[dict[str, Any]]:
+def list_stores(service: ServiceDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """Return every store."""
     require_role(principal, "admin")
     return [asdict(row) for row in _read(service, store_admin.list_stores)]
 
 
 @post("/api/v1/admin/stores", sync_to_thread=True, tags=["admin"], summary="Create a store")
-def create_store(service: Service, principal: Principal | None, data: StoreCreate) -> dict[str, Any]:
+def create_store(service: ServiceDep, principal: PrincipalDep, data: StoreCreate) -> dict[str, Any]:
     """Create a store with its time zone and business-day rules."""
     require_role(principal, "admin")
-    row = _write(service, lambda c: store_admin.create_store(
-        c, name=data.name, timezone=data.timezone, day_reset_hour=data.day_reset_hour,
-        max_dwell_s=data.max_dwell_s))
+    row = _write(
+        service,
+        lambda c: store_admin.create_store(
+            c,
+            name=data.name,
+            timezone=data.timezone,
+            day_reset_hour=data.day_reset_hour,
+            max_dwell_s=data.max_dwell_s,
+        ),
+    )
     return asdict(row)
 
 
-@patch("/api/v1/admin/stores/{name:str}", sync_to_thread=True, tags=["admin"],
-       summary="Change a store")
+@patch(
+    "/api/v1/admin/stores/{name:str}", sync_to_thread=True, tags=["admin"], summary="Change a store"
+)
 def update_store(
-    service: Service, principal: Principal | None, name: str, data: StoreChange
+    service: ServiceDep, principal: PrincipalDep, name: str, data: StoreChange
 ) -> dict[str, Any]:
     """Change a store's name, time zone, reset hour or maximum dwell."""
     require_role(principal, "admin")
-    row = _write(service, lambda c: store_admin.update_store(
-        c, name, timezone=data.timezone, day_reset_hour=data.day_reset_hour,
-        max_dwell_s=data.max_dwell_s, new_name=data.name))
+    row = _write(
+        service,
+        lambda c: store_admin.update_store(
+            c,
+            name,
+            timezone=data.timezone,
+            day_reset_hour=data.day_reset_hour,
+            max_dwell_s=data.max_dwell_s,
+            new_name=data.name,
+        ),
+    )
     return asdict(row)
 
 
 @get("/api/v1/admin/devices", sync_to_thread=True, tags=["admin"], summary="List devices")
 def list_devices(
-    service: Service, principal: Principal | None, store: str | None = None
+    service: ServiceDep, principal: PrincipalDep, store: FromQuery[str | None] = None
 ) -> list[dict[str, Any]]:
     """Return every device, or those of one store."""
     require_role(principal, "admin")
@@ -130,26 +145,37 @@ def list_devices(
 
 
 @post("/api/v1/admin/devices", sync_to_thread=True, tags=["admin"], summary="Create a device")
-def create_device(service: Service, principal: Principal | None, data: DeviceCreate) -> dict[str, Any]:
+def create_device(
+    service: ServiceDep, principal: PrincipalDep, data: DeviceCreate
+) -> dict[str, Any]:
     """Create a device in a store, with validated counting settings."""
     require_role(principal, "admin")
-    row = _write(service, lambda c: device_admin.create_device(
-        c, name=data.name, store=data.store, settings=data.settings))
+    row = _write(
+        service,
+        lambda c: device_admin.create_device(
+            c, name=data.name, store=data.store, settings=data.settings
+        ),
+    )
     return asdict(row)
 
 
-@get("/api/v1/admin/devices/{name:str}", sync_to_thread=True, tags=["admin"],
-     summary="Show a device")
-def get_device(service: Service, principal: Principal | None, name: str) -> dict[str, Any]:
+@get(
+    "/api/v1/admin/devices/{name:str}", sync_to_thread=True, tags=["admin"], summary="Show a device"
+)
+def get_device(service: ServiceDep, principal: PrincipalDep, name: str) -> dict[str, Any]:
     """Return a device with its settings and latest status."""
     require_role(principal, "admin")
     return asdict(_read(service, lambda c: device_admin.get_device(c, name)))
 
 
-@patch("/api/v1/admin/devices/{name:str}/settings", sync_to_thread=True, tags=["admin"],
-       summary="Change a device's counting settings")
+@patch(
+    "/api/v1/admin/devices/{name:str}/settings",
+    sync_to_thread=True,
+    tags=["admin"],
+    summary="Change a device's counting settings",
+)
 def update_device_settings(
-    service: Service, principal: Principal | None, name: str, data: dict[str, Any]
+    service: ServiceDep, principal: PrincipalDep, name: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Validate and store new counting settings; the device fetches them by their ETag."""
     require_role(principal, "admin")
@@ -158,36 +184,49 @@ def update_device_settings(
 
 
 @get("/api/v1/admin/keys", sync_to_thread=True, tags=["admin"], summary="List keys")
-def list_keys(service: Service, principal: Principal | None) -> list[dict[str, Any]]:
+def list_keys(service: ServiceDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """Return every key without its secret."""
     require_role(principal, "admin")
     return [asdict(row) for row in _read(service, key_admin.list_keys)]
 
 
 @post("/api/v1/admin/keys", sync_to_thread=True, tags=["admin"], summary="Create a key")
-def create_key(service: Service, principal: Principal | None, data: KeyCreate) -> CreatedKey:
+def create_key(service: ServiceDep, principal: PrincipalDep, data: KeyCreate) -> CreatedKey:
     """Create a key; the answer holds the key, which is shown only once."""
     require_role(principal, "admin")
-    row, secret = _write(service, lambda c: key_admin.create_api_key(
-        c, role=data.role, store=data.store, device=data.device, label=data.label))
+    row, secret = _write(
+        service,
+        lambda c: key_admin.create_api_key(
+            c, role=data.role, store=data.store, device=data.device, label=data.label
+        ),
+    )
     return CreatedKey(key=secret, info=asdict(row))
 
 
-@post("/api/v1/admin/keys/{key_id:int}/revoke", sync_to_thread=True, status_code=200,
-      tags=["admin"], summary="Revoke a key")
-def revoke_key(service: Service, principal: Principal | None, key_id: int) -> dict[str, Any]:
+@post(
+    "/api/v1/admin/keys/{key_id:int}/revoke",
+    sync_to_thread=True,
+    status_code=200,
+    tags=["admin"],
+    summary="Revoke a key",
+)
+def revoke_key(service: ServiceDep, principal: PrincipalDep, key_id: int) -> dict[str, Any]:
     """Revoke a key; requests with it fail with 401 from then on."""
     require_role(principal, "admin")
     return asdict(_write(service, lambda c: key_admin.revoke(c, key_id)))
 
 
-@get("/api/v1/admin/rejected-events", sync_to_thread=True, tags=["admin"],
-     summary="List rejected events")
+@get(
+    "/api/v1/admin/rejected-events",
+    sync_to_thread=True,
+    tags=["admin"],
+    summary="List rejected events",
+)
 def list_rejected(
-    service: Service,
-    principal: Principal | None,
-    device: str | None = None,
-    limit: int = Parameter(default=100, ge=1, le=10_000),
+    service: ServiceDep,
+    principal: PrincipalDep,
+    device: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 100,
 ) -> list[dict[str, Any]]:
     """Return the newest rejected events with their reason and raw JSON."""
     require_role(principal, "admin")

@@ -7,23 +7,22 @@ appear in the OpenAPI schema and are validated before it runs.
 from __future__ import annotations
 
 import inspect
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from litestar import get
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy import select
 
+from footfall.api.deps import PrincipalDep, ServiceDep
+from footfall.api.read import load_store
 from footfall.auth import require_role
 from footfall.db.models import Device
-from footfall.plugin_types import Analytic, AnalyticQuery, Principal, StoreRef
+from footfall.plugin_types import Analytic, AnalyticQuery, StoreRef
 from footfall.problems import ProblemError
-from footfall.service import Service
-
-from footfall.api.read import load_store
 
 __all__ = ["analytics_routes", "parse_instant", "parse_zone"]
 
@@ -50,10 +49,16 @@ class AnalyticsList(msgspec.Struct):
 
 _COMMON_PARAMETERS = {
     "store": {"type": "string", "description": "Store name"},
-    "start": {"type": "string", "format": "date-time",
-              "description": "Start of the range, inclusive (ISO 8601; no offset: local time)"},
-    "end": {"type": "string", "format": "date-time",
-            "description": "End of the range, exclusive (ISO 8601; no offset: local time)"},
+    "start": {
+        "type": "string",
+        "format": "date-time",
+        "description": "Start of the range, inclusive (ISO 8601; no offset: local time)",
+    },
+    "end": {
+        "type": "string",
+        "format": "date-time",
+        "description": "End of the range, exclusive (ISO 8601; no offset: local time)",
+    },
     "device": {"type": "string", "description": "Only this device of the store"},
     "tz": {"type": "string", "description": "IANA time zone of the result (default: the store's)"},
 }
@@ -120,10 +125,10 @@ def parse_instant(value: str, zone: ZoneInfo, field: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
-def _device_ids(service: Service, store: StoreRef, device: str | None) -> tuple[int, ...]:
+def _device_ids(service: ServiceDep, store: StoreRef, device: str | None) -> tuple[int, ...]:
     query = select(Device.id, Device.name).where(Device.store_id == store.id)
     with service.db.read() as connection:
         rows = connection.execute(query).all()
@@ -133,13 +138,14 @@ def _device_ids(service: Service, store: StoreRef, device: str | None) -> tuple[
         if name == device:
             return (device_id,)
     raise ProblemError(
-        404, f"device {device[:60]!r} is not a device of store {store.name!r}",
+        404,
+        f"device {device[:60]!r} is not a device of store {store.name!r}",
         errors=[("device", "not found in the store")],
     )
 
 
 def _run(
-    service: Service, analytic: Analytic, principal: Principal | None, values: dict[str, Any]
+    service: ServiceDep, analytic: Analytic, principal: PrincipalDep, values: dict[str, Any]
 ) -> msgspec.Struct:
     principal = require_role(principal, "admin", "viewer")
     store = load_store(service, principal, values.pop("store"))
@@ -150,8 +156,11 @@ def _run(
     if end <= start:
         raise ProblemError(400, "end must be after start", errors=[("end", "not after start")])
     if end - start > MAX_RANGE:
-        raise ProblemError(400, f"the range is longer than {MAX_RANGE.days} days: ask for less",
-                           errors=[("end", "range too long")])
+        raise ProblemError(
+            400,
+            f"the range is longer than {MAX_RANGE.days} days: ask for less",
+            errors=[("end", "range too long")],
+        )
     device = values.pop("device")
 
     own = {name: value for name, value in values.items() if value is not None}
@@ -159,7 +168,9 @@ def _run(
         params = msgspec.convert(own, analytic.parameters, strict=False)
     except msgspec.ValidationError as error:
         field = str(error).rsplit("`$.", 1)[-1].rstrip("`") if "`$." in str(error) else ""
-        raise ProblemError(400, f"invalid parameter: {error}", errors=[(field, str(error))]) from None
+        raise ProblemError(
+            400, f"invalid parameter: {error}", errors=[(field, str(error))]
+        ) from None
 
     query = AnalyticQuery(
         store=store,
@@ -176,38 +187,44 @@ def _run(
 def _make_route(analytic: Analytic) -> HTTPRouteHandler:
     own_fields = msgspec.structs.fields(analytic.parameters)
 
-    def handler(service: Service, principal: Principal | None, **values: Any) -> Any:
+    def handler(service: ServiceDep, principal: PrincipalDep, **values: Any) -> Any:
         return _run(service, analytic, principal, values)
 
     parameters = [
-        inspect.Parameter("service", inspect.Parameter.KEYWORD_ONLY, annotation=Service),
-        inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY, annotation=Principal | None),
+        inspect.Parameter("service", inspect.Parameter.KEYWORD_ONLY, annotation=ServiceDep),
+        inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY, annotation=PrincipalDep),
     ]
     for name, spec in _COMMON_PARAMETERS.items():
-        required = name in {"store", "start", "end"}
-        parameters.append(
-            inspect.Parameter(
-                name,
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=str if required else str | None,
-                default=Parameter(query=name, description=spec["description"], required=required)
-                if required
-                else Parameter(query=name, description=spec["description"], default=None),
+        description = QueryParameter(description=spec["description"])
+        if name in {"store", "start", "end"}:
+            parameters.append(
+                inspect.Parameter(
+                    name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, description]
+                )
             )
-        )
+        else:
+            parameters.append(
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=Annotated[str | None, description],
+                    default=None,
+                )
+            )
     for field in own_fields:
         if field.name in _COMMON_PARAMETERS or field.name in {"service", "principal"}:
             raise RuntimeError(
                 f"analytic {analytic.name!r} declares parameter {field.name!r}, a name the core "
                 "reserves: rename it"
             )
-        default = None if field.default is msgspec.NODEFAULT else field.default
+        # The analytic's own defaults apply when msgspec builds its parameter Struct, so a
+        # parameter the request leaves out arrives here as None.
         parameters.append(
             inspect.Parameter(
                 field.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=field.type | None,
-                default=Parameter(query=field.name, default=default, required=False),
+                annotation=Annotated[field.type | None, QueryParameter()],
+                default=None,
             )
         )
 
@@ -227,24 +244,31 @@ def _make_route(analytic: Analytic) -> HTTPRouteHandler:
     )(handler)
 
 
-@get("/api/v1/analytics", sync_to_thread=False, summary="List installed analytics",
-     tags=["analytics"])
-def list_analytics(service: Service, principal: Principal | None) -> AnalyticsList:
+@get(
+    "/api/v1/analytics",
+    sync_to_thread=False,
+    summary="List installed analytics",
+    tags=["analytics"],
+)
+def list_analytics(service: ServiceDep, principal: PrincipalDep) -> AnalyticsList:
     """Return every installed analytic with its parameter schema, result schema and chart hint."""
     require_role(principal, "admin", "viewer")
     return AnalyticsList(analytics=[describe(analytic) for analytic in service.analytics.values()])
 
 
 @get("/api/v1/analytics/{name:str}", sync_to_thread=False, include_in_schema=False)
-def unknown_analytic(service: Service, principal: Principal | None, name: str) -> None:
+def unknown_analytic(service: ServiceDep, principal: PrincipalDep, name: str) -> None:
     """Answer 404 for an analytic that is not installed."""
     require_role(principal, "admin", "viewer")
     installed = ", ".join(service.analytics) or "none"
-    raise ProblemError(404, f"analytic {name[:60]!r} is not installed; installed: {installed}",
-                       errors=[("name", "not installed")])
+    raise ProblemError(
+        404,
+        f"analytic {name[:60]!r} is not installed; installed: {installed}",
+        errors=[("name", "not installed")],
+    )
 
 
-def analytics_routes(service: Service) -> list[HTTPRouteHandler]:
+def analytics_routes(service: ServiceDep) -> list[HTTPRouteHandler]:
     """Return the list route, one route per installed analytic, and the fallback."""
     routes: list[HTTPRouteHandler] = [list_analytics, unknown_analytic]
     routes.extend(_make_route(analytic) for analytic in service.analytics.values())

@@ -6,12 +6,16 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from footfall.plugin_types import Principal
 from footfall.service import Service
 
-__all__ = ["dependencies", "get_service", "service_of"]
+__all__ = ["PrincipalDep", "ServiceDep", "dependencies", "get_service", "service_of"]
+
+#: Handler parameter types of the two dependencies, named explicitly as Litestar 2.23+ asks.
+ServiceDep = NamedDependency[Service]
+PrincipalDep = NamedDependency[Principal | None]
 
 
 def service_of(state: State) -> Service:

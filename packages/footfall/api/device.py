@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from sqlalchemy import insert, select, update
 
+from footfall.api.deps import PrincipalDep, ServiceDep
 from footfall.auth import require_role
 from footfall.clock import now_ms
 from footfall.db.models import QUARTER_S, Device, Heartbeat, QuarterCount
 from footfall.db.upsert import dialect_insert
 from footfall.ingest import decode_json, parse_v1_events, store_batch
-from footfall.plugin_types import DeviceRef, Principal
+from footfall.plugin_types import DeviceRef
 from footfall.problems import ProblemError
-from footfall.service import Service
 
 __all__ = ["get_config", "post_events", "post_status"]
 
@@ -46,7 +46,9 @@ class StatusAnswer(msgspec.Struct):
     received_ms: int
 
 
-def _device(service: Service, principal: Principal | None, request: Request[Any, Any, Any]) -> DeviceRef:
+def _device(
+    service: ServiceDep, principal: PrincipalDep, request: Request[Any, Any, Any]
+) -> DeviceRef:
     principal = require_role(principal, "device")
     if principal.device_id is None:  # pragma: no cover - the key table's scope check forbids it
         raise ProblemError(403, "this device key is not bound to a device")
@@ -57,7 +59,7 @@ def _device(service: Service, principal: Principal | None, request: Request[Any,
 
 @post("/api/v1/events", sync_to_thread=True, status_code=200, summary="Post a batch of events")
 def post_events(
-    service: Service, principal: Principal | None, request: Request[Any, Any, Any], body: bytes
+    service: ServiceDep, principal: PrincipalDep, request: Request[Any, Any, Any], body: bytes
 ) -> EventsAnswer:
     """Store a batch of entries and exits of the calling device (device key)."""
     device = _device(service, principal, request)
@@ -90,7 +92,9 @@ _CAMERA_STATES = ("starting", "ok", "fault")
 
 def _validate_status(document: Any) -> dict[str, Any]:
     if not isinstance(document, dict):
-        raise ProblemError(400, "the heartbeat must be a JSON object", errors=[("body", "not an object")])
+        raise ProblemError(
+            400, "the heartbeat must be a JSON object", errors=[("body", "not an object")]
+        )
     errors: list[tuple[str, str]] = []
     for name, kinds in _STATUS_FIELDS.items():
         value = document.get(name)
@@ -108,15 +112,13 @@ def _validate_status(document: Any) -> dict[str, Any]:
         errors.append(("fps", "must be a finite number"))
     if errors:
         field, message = errors[0]
-        raise ProblemError(
-            400, f"invalid heartbeat field {field!r}: {message}", errors=errors
-        )
+        raise ProblemError(400, f"invalid heartbeat field {field!r}: {message}", errors=errors)
     return {name: document[name] for name in _STATUS_FIELDS}
 
 
 @post("/api/v1/devices/me/status", sync_to_thread=True, status_code=200, summary="Post a heartbeat")
 def post_status(
-    service: Service, principal: Principal | None, request: Request[Any, Any, Any], body: bytes
+    service: ServiceDep, principal: PrincipalDep, request: Request[Any, Any, Any], body: bytes
 ) -> StatusAnswer:
     """Record the calling device's status (device key)."""
     device = _device(service, principal, request)
@@ -146,7 +148,10 @@ def _mark_watched(connection: Any, device_id: int, at_ms: int) -> None:
     )
     connection.execute(
         statement.values(
-            device_id=device_id, quarter=at_ms // (QUARTER_S * 1000), entries=0, exits=0,
+            device_id=device_id,
+            quarter=at_ms // (QUARTER_S * 1000),
+            entries=0,
+            exits=0,
             heartbeats=1,
         )
     )
@@ -154,10 +159,10 @@ def _mark_watched(connection: Any, device_id: int, at_ms: int) -> None:
 
 @get("/api/v1/devices/me/config", sync_to_thread=True, summary="Get the counting settings")
 def get_config(
-    service: Service,
-    principal: Principal | None,
+    service: ServiceDep,
+    principal: PrincipalDep,
     request: Request[Any, Any, Any],
-    if_none_match: str | None = Parameter(header="If-None-Match", default=None),
+    if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
 ) -> Response[Any]:
     """Return the calling device's counting settings with an ETag (device key)."""
     device = _device(service, principal, request)
@@ -169,5 +174,3 @@ def get_config(
     if if_none_match is not None and etag in [tag.strip() for tag in if_none_match.split(",")]:
         return Response(None, status_code=304, headers={"ETag": etag})
     return Response(json.loads(row[0]), headers={"ETag": etag, "Cache-Control": "no-cache"})
-
-

@@ -7,23 +7,25 @@ twice; the v1 protocol exists to fix that.
 
 from __future__ import annotations
 
+import math
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from footfall.admin.devices import create_device
+from footfall.admin.errors import AdminError
+from footfall.api.deps import PrincipalDep, ServiceDep
 from footfall.auth import LEGACY_QUERY_KEY, require_role
 from footfall.clock import now_ms
 from footfall.db.models import Device, Event, Store
 from footfall.ingest import decode_json, parse_legacy_events, store_batch
-from footfall.keys import MIN_KEY_LENGTH
-from footfall.plugin_types import Principal
+from footfall.keys import MIN_KEY_LENGTH, create_key, hash_key
 from footfall.problems import ProblemError
-from footfall.service import Service
 
 __all__ = ["create_api_key", "get_movements", "post_movements"]
 
@@ -59,10 +61,15 @@ class LegacyKey(msgspec.Struct):
     api_key: str
 
 
-@post("/movements/", sync_to_thread=True, status_code=200, opt=_LEGACY,
-      summary="Post movements (legacy)")
+@post(
+    "/movements/",
+    sync_to_thread=True,
+    status_code=200,
+    opt=_LEGACY,
+    summary="Post movements (legacy)",
+)
 def post_movements(
-    service: Service, principal: Principal | None, request: Request[Any, Any, Any], body: bytes
+    service: ServiceDep, principal: PrincipalDep, request: Request[Any, Any, Any], body: bytes
 ) -> MovementsStored:
     """Store ``[{"time": epoch s, "form": true|false}]`` for the key's device."""
     principal = require_role(principal, "device")
@@ -78,16 +85,19 @@ def post_movements(
 
 @get("/getMovements/", sync_to_thread=True, opt=_LEGACY, summary="Read movements (legacy)")
 def get_movements(
-    service: Service,
-    principal: Principal | None,
-    date: float = Parameter(description="Newest time to return, epoch seconds"),
-    count: int = Parameter(description="How many movements to return", ge=1, le=MAX_MOVEMENTS),
+    service: ServiceDep,
+    principal: PrincipalDep,
+    date: Annotated[float, QueryParameter(description="Newest time to return, epoch seconds")],
+    count: Annotated[
+        int, QueryParameter(description="How many movements to return", ge=1, le=MAX_MOVEMENTS)
+    ],
 ) -> Movements:
     """Return the newest ``count`` movements at or before ``date`` that the key may read."""
     principal = require_role(principal, "device", "viewer", "admin")
-    if date != date or date in (float("inf"), float("-inf")):
-        raise ProblemError(400, "date must be a finite number of epoch seconds",
-                           errors=[("date", "not finite")])
+    if not math.isfinite(date):
+        raise ProblemError(
+            400, "date must be a finite number of epoch seconds", errors=[("date", "not finite")]
+        )
 
     query = select(Event.time_ms, Event.is_entry).where(Event.time_ms <= int(date * 1000))
     if principal.role == "device":
@@ -113,23 +123,35 @@ def _seconds(time_ms: int) -> float | int:
     return time_ms // 1000 if time_ms % 1000 == 0 else time_ms / 1000
 
 
-@post("/createApiKey/", sync_to_thread=True, status_code=200, opt=_LEGACY,
-      summary="Create a device and its key (legacy, admin key)")
+@post(
+    "/createApiKey/",
+    sync_to_thread=True,
+    status_code=200,
+    opt=_LEGACY,
+    summary="Create a device and its key (legacy, admin key)",
+)
 def create_api_key(
-    service: Service,
-    principal: Principal | None,
+    service: ServiceDep,
+    principal: PrincipalDep,
     body: bytes,
-    store: str | None = Parameter(default=None, description="Store of the new device"),
+    store: Annotated[str | None, QueryParameter(description="Store of the new device")] = None,
 ) -> LegacyKey:
     """Create a device with a device key; the body's ``api_key`` or a generated one."""
     require_role(principal, "admin")
     document = decode_json(body)
     if not isinstance(document, dict) or not isinstance(document.get("api_key", ""), str):
-        raise ProblemError(400, 'the body must be {"api_key": ""} or {"api_key": "<key>"}',
-                           errors=[("api_key", "missing or not a string")])
+        raise ProblemError(
+            400,
+            'the body must be {"api_key": ""} or {"api_key": "<key>"}',
+            errors=[("api_key", "missing or not a string")],
+        )
     requested = document.get("api_key", "")
-    if requested and (len(requested) < MIN_KEY_LENGTH or not requested.isascii()
-                      or not requested.isprintable() or " " in requested):
+    if requested and (
+        len(requested) < MIN_KEY_LENGTH
+        or not requested.isascii()
+        or not requested.isprintable()
+        or " " in requested
+    ):
         raise ProblemError(
             400,
             f"api_key must be at least {MIN_KEY_LENGTH} printable ASCII characters without "
@@ -137,27 +159,35 @@ def create_api_key(
             errors=[("api_key", "too short or not printable ASCII")],
         )
 
-    from footfall.admin.devices import create_device
-    from footfall.admin.errors import AdminError
-    from footfall.keys import create_key, hash_key
-
     with service.db.write() as connection:
         if store is None:
             store_name = connection.execute(select(Store.name).order_by(Store.id).limit(1)).scalar()
             if store_name is None:
-                raise ProblemError(409, "there is no store yet: create one with "
-                                   "`litestar footfall stores create NAME --timezone ZONE`")
+                raise ProblemError(
+                    409,
+                    "there is no store yet: create one with "
+                    "`litestar footfall stores create NAME --timezone ZONE`",
+                )
         else:
             store_name = store
         name = f"legacy-{hash_key(requested)[:8] if requested else secrets.token_hex(4)}"
         try:
             device = create_device(connection, name=name, store=store_name)
-            _, key = create_key(connection, role="device", device_id=device.id,
-                                key=requested or None, label="created by /createApiKey/")
+            _, key = create_key(
+                connection,
+                role="device",
+                device_id=device.id,
+                key=requested or None,
+                label="created by /createApiKey/",
+            )
         except AdminError as error:
-            raise ProblemError(error.status, error.message,
-                               errors=[(error.field or "store", error.message)]) from None
+            raise ProblemError(
+                error.status, error.message, errors=[(error.field or "store", error.message)]
+            ) from None
         except IntegrityError:
-            raise ProblemError(409, "that api_key is already in use: choose another "
-                               "or send an empty one", errors=[("api_key", "in use")]) from None
+            raise ProblemError(
+                409,
+                "that api_key is already in use: choose another or send an empty one",
+                errors=[("api_key", "in use")],
+            ) from None
     return LegacyKey(api_key=key)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import msgspec
 from litestar import Response, get
 
+from footfall.api.deps import PrincipalDep, ServiceDep
 from footfall.auth import require_role
 from footfall.db.migrate import schema_status
-from footfall.plugin_types import Principal
 from footfall.plugins import list_plugins
-from footfall.service import Service
 
 __all__ = ["get_plugins", "live", "ready"]
 
@@ -44,26 +43,30 @@ def live() -> Health:
 
 
 @get("/health/ready", sync_to_thread=True, summary="Readiness", opt={"public": True})
-def ready(service: Service) -> Response[Health]:
+def ready(service: ServiceDep) -> Response[Health]:
     """Return 200 when the database answers and its schema is current, else 503."""
     try:
         status = schema_status(service.db, service.manager)
     except Exception as error:  # any database failure means "not ready"
         return Response(
-            Health(status="unavailable", detail=f"the database did not answer: {type(error).__name__}"),
+            Health(
+                status="unavailable", detail=f"the database did not answer: {type(error).__name__}"
+            ),
             status_code=503,
         )
     if not status.up_to_date:
         return Response(
-            Health(status="unavailable",
-                   detail="the database schema is out of date: run `litestar footfall db upgrade`"),
+            Health(
+                status="unavailable",
+                detail="the database schema is out of date: run `litestar footfall db upgrade`",
+            ),
             status_code=503,
         )
     return Response(Health(status="ok"))
 
 
 @get("/api/v1/plugins", sync_to_thread=False, summary="List installed plugins")
-def get_plugins(service: Service, principal: Principal | None) -> PluginsAnswer:
+def get_plugins(service: ServiceDep, principal: PrincipalDep) -> PluginsAnswer:
     """Return every loaded plugin with its distribution, version and hooks."""
     require_role(principal, "admin", "viewer")
     return PluginsAnswer(

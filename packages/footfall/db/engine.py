@@ -82,9 +82,8 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """Open a read transaction, so that every query of the block sees one snapshot."""
-        with self.engine.connect() as connection:
-            with connection.begin():
-                yield connection
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -90,9 +90,7 @@ def downgrade(
     """Downgrade the schema to ``revision`` (``base`` removes every table)."""
     _run(db, manager, lambda config: command.downgrade(config, revision))
     after = schema_status(db, manager)
-    logger.info(
-        "Database schema downgraded to %s", ", ".join(sorted(after.current)) or "base"
-    )
+    logger.info("Database schema downgraded to %s", ", ".join(sorted(after.current)) or "base")
     return after
 
 

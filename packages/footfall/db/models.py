@@ -25,16 +25,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "NAMING_CONVENTION",
+    "OUTBOX_STATES",
+    "QUARTER_S",
+    "ROLES",
     "ApiKey",
     "Base",
     "Device",
     "Event",
     "Heartbeat",
+    "OutboxEntry",
     "QuarterCount",
     "RejectedEvent",
     "Store",
-    "ROLES",
-    "QUARTER_S",
 ]
 
 #: Constraint names follow this convention so that batch migrations on SQLite can find them.
@@ -204,3 +206,39 @@ class QuarterCount(Base):
     entries: Mapped[int] = mapped_column(Integer, default=0)
     exits: Mapped[int] = mapped_column(Integer, default=0)
     heartbeats: Mapped[int] = mapped_column(Integer, default=0)
+
+
+#: States of an outbox row: ``pending`` rows are delivered when due, ``dead`` rows wait for
+#: an operator's retry.
+OUTBOX_STATES = ("pending", "dead")
+
+
+class OutboxEntry(Base):
+    """A batch waiting for delivery to one after-commit event sink.
+
+    Rows are written in the ingest transaction, so a batch that was acknowledged reaches every
+    sink at least once, across restarts. The delivery worker deletes a row once its sink
+    accepted the batch.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'dead')", name="state"),
+        Index("ix_outbox_state_next_attempt_ms", "state", "next_attempt_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    sink: Mapped[str] = mapped_column(String(100))
+    """Name of the event sink that receives the batch."""
+    batch_id: Mapped[str] = mapped_column(String(64), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    payload_json: Mapped[str] = mapped_column(Text)
+    """The accepted events of the batch with the device and store names."""
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_ms: Mapped[int] = mapped_column(BigInteger)
+    """When the row is due; while a worker holds the row, the end of its lease."""
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Worker that claimed the row last; only that worker may delete or reschedule it."""
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
