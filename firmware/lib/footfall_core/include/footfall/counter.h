@@ -3,9 +3,9 @@
  *
  *     static ff_counter_t counter;
  *     ff_counter_init(&counter, &settings);
- *     ff_crossing_t crossings[FF_COUNTER_CAPACITY];
+ *     ff_crossing_t crossings[FF_COUNTER_MAX_CROSSINGS];
  *     size_t n_crossings = 0;
- *     ff_counter_update(&counter, frame, seen, n_seen, crossings, FF_COUNTER_CAPACITY,
+ *     ff_counter_update(&counter, frame, seen, n_seen, crossings, FF_COUNTER_MAX_CROSSINGS,
  *                       &n_crossings);
  *
  * A point has a side when its distance from the line exceeds the band. Immediate mode
@@ -37,6 +37,12 @@ typedef enum {
     FF_DIRECTION_EXIT = 1   /* inside to outside */
 } ff_direction_t;
 
+/*
+ * Crossings one update can produce from tracker output: one per observation at most, plus
+ * one per track ended by the update.
+ */
+#define FF_COUNTER_MAX_CROSSINGS (FF_TRACKER_MAX_OBSERVATIONS + FF_COUNTER_CAPACITY)
+
 /* One counted crossing. */
 typedef struct {
     uint32_t track_id;  /* id of the track when the crossing was counted */
@@ -64,8 +70,9 @@ typedef struct {
     int32_t mode; /* ff_mode_t */
     uint32_t frame;
     ff_counter_track_t tracks[FF_COUNTER_CAPACITY];
-    uint32_t links;    /* identity switches linked */
-    uint32_t overflow; /* observations dropped for lack of a free slot */
+    uint32_t links;          /* identity switches linked */
+    uint32_t overflow;       /* observations dropped for lack of a free slot */
+    uint32_t lost_crossings; /* crossings that did not fit the caller's buffer */
 } ff_counter_t;
 
 /* Returns sizeof(ff_counter_t) for hosts that allocate it (ctypes). */
@@ -81,8 +88,10 @@ ff_err_t ff_counter_init(ff_counter_t *counter, const ff_settings_t *settings);
  * Processes the observations of frame `frame` (observations may carry earlier frames,
  * oldest first) and then ends tracks not observed for more than
  * FF_LINK_FRAMES + FF_TRACK_CONFIRM_HITS frames. Writes the crossings counted.
- * Frames must not go backwards. Returns FF_ERR_BUFFER_TOO_SMALL when capacity is too
- * small; FF_COUNTER_CAPACITY always suffices.
+ * Frames must not go backwards. A capacity of count + FF_COUNTER_CAPACITY always
+ * suffices (FF_COUNTER_MAX_CROSSINGS for tracker output); with less, the state stays
+ * consistent but the crossings that did not fit are counted in lost_crossings and
+ * FF_ERR_BUFFER_TOO_SMALL is returned.
  */
 ff_err_t ff_counter_update(ff_counter_t *counter, uint32_t frame,
                            const ff_observation_t *observations, size_t count,

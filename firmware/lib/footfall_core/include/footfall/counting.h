@@ -6,8 +6,8 @@
  *     ff_counting_init(&counting, &settings);               // validated settings
  *     for each frame:
  *         ff_counting_process(&counting, boxes, n_boxes, capture_ms, crossings,
- *                             FF_COUNTER_CAPACITY, &n_crossings);
- *     ff_counting_finish(&counting, crossings, FF_COUNTER_CAPACITY, &n_crossings);
+ *                             FF_COUNTER_MAX_CROSSINGS, &n_crossings);
+ *     ff_counting_finish(&counting, crossings, FF_COUNTER_MAX_CROSSINGS, &n_crossings);
  */
 #ifndef FOOTFALL_COUNTING_H
 #define FOOTFALL_COUNTING_H

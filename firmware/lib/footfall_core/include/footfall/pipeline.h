@@ -40,7 +40,7 @@ typedef struct {
     ff_camera_ops_t camera_ops;
     ff_clock_t clock;
     ff_queue_t *queue;
-    ff_crossing_t crossings[FF_COUNTER_CAPACITY];
+    ff_crossing_t crossings[FF_COUNTER_MAX_CROSSINGS];
     int32_t state_changed;
 
     /* frame rate over the last second of captures */

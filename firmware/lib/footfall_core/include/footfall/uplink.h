@@ -168,7 +168,11 @@ ff_err_t ff_uplink_take_settings(ff_uplink_t *uplink, ff_settings_t *settings);
  */
 ff_err_t ff_uplink_load_stored_settings(ff_uplink_t *uplink, ff_settings_t *settings);
 
-/* Returns the uptime at which the next step has work. */
+/*
+ * Returns the uptime at which the next step has work: INT64_MAX when nothing waits (legacy
+ * protocol, empty queue). Events pushed later do not move it earlier, so the glue should
+ * also wake once per batch interval.
+ */
 int64_t ff_uplink_next_due_ms(const ff_uplink_t *uplink);
 
 #ifdef __cplusplus
