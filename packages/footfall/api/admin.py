@@ -19,7 +19,9 @@ from footfall.admin import stores as store_admin
 from footfall.admin.errors import AdminError
 from footfall.api.deps import PrincipalDep, ServiceDep
 from footfall.auth import require_role
-from footfall.db.models import Device, RejectedEvent
+from footfall.clock import now_ms
+from footfall.db.models import OUTBOX_STATES, Device, RejectedEvent
+from footfall.outbox import list_outbox, retry_outbox
 from footfall.problems import ProblemError
 
 __all__ = ["routes"]
@@ -262,6 +264,53 @@ def list_rejected(
     ]
 
 
+class OutboxRetry(msgspec.Struct, forbid_unknown_fields=True):
+    """Outbox rows to make due now; an empty list retries every dead row."""
+
+    ids: list[int] = msgspec.field(default_factory=list)
+
+
+class OutboxRetried(msgspec.Struct):
+    """How many outbox rows were made due."""
+
+    retried: int
+
+
+@get("/api/v1/admin/outbox", sync_to_thread=True, tags=["admin"],
+     summary="List batches waiting for event sinks")
+def list_outbox_rows(
+    service: ServiceDep,
+    principal: PrincipalDep,
+    # ``state`` is a reserved handler argument in Litestar, hence the other name.
+    state_filter: Annotated[str | None, QueryParameter(query="state")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 100,
+) -> list[dict[str, Any]]:
+    """Return outbox rows, oldest first: batches not yet delivered to an after-commit sink."""
+    require_role(principal, "admin")
+    state = state_filter
+    if state is not None and state not in OUTBOX_STATES:
+        raise ProblemError(
+            400,
+            f"unknown outbox state {state!r}: use pending or dead",
+            errors=[("state", "must be pending or dead")],
+        )
+    with service.db.read() as connection:
+        return [asdict(row) for row in list_outbox(connection, state, limit)]
+
+
+@post("/api/v1/admin/outbox/retry", sync_to_thread=True, status_code=200, tags=["admin"],
+      summary="Retry batches for event sinks")
+def retry_outbox_rows(
+    service: ServiceDep, principal: PrincipalDep, data: OutboxRetry
+) -> OutboxRetried:
+    """Make the given outbox rows, or every dead row, due for delivery now."""
+    require_role(principal, "admin")
+    with service.db.write() as connection:
+        retried = retry_outbox(connection, now_ms(), data.ids)
+    service.outbox.wake()
+    return OutboxRetried(retried=retried)
+
+
 routes = [
     list_stores,
     create_store,
@@ -274,4 +323,6 @@ routes = [
     create_key,
     revoke_key,
     list_rejected,
+    list_outbox_rows,
+    retry_outbox_rows,
 ]
