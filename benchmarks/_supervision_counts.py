@@ -20,6 +20,10 @@ import supervision as sv
 
 __all__ = ["count_with_supervision", "main"]
 
+# Frames on the new side before LineZone counts, the counterpart of the core's
+# `confirm` setting (2 by default), so both filter jitter on the line alike.
+CROSSING_FRAMES = 2
+
 REPLAY_DIR = Path(__file__).resolve().parent.parent / "packages" / "footfall" / "replay"
 
 # The readers use the standard library only. Loading them through a stand-in
@@ -46,11 +50,12 @@ def _direction_of_in_count(line: CountingLine) -> str:
         start=sv.Point(line.start[0] * 1000, line.start[1] * 1000),
         end=sv.Point(line.end[0] * 1000, line.end[1] * 1000),
         triggering_anchors=[sv.Position.CENTER],
+        minimum_crossing_threshold=CROSSING_FRAMES,
     )
     mid_x = (line.start[0] + line.end[0]) / 2
     mid_y = (line.start[1] + line.end[1]) / 2
     normal = (line.inside[0] - mid_x, line.inside[1] - mid_y)
-    for step in (-0.2, 0.2):
+    for step in (-0.3, -0.2, 0.2, 0.3):
         x = (mid_x + step * normal[0]) * 1000
         y = (mid_y + step * normal[1]) * 1000
         detections = sv.Detections(
@@ -76,6 +81,7 @@ def count_with_supervision(
         start=sv.Point(line.start[0] * width, line.start[1] * height),
         end=sv.Point(line.end[0] * width, line.end[1] * height),
         triggering_anchors=[sv.Position.CENTER],
+        minimum_crossing_threshold=CROSSING_FRAMES,
     )
 
     for frame in recording.frames:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from footfall.replay.sources import Box, Frame, Recording, SourceError, read_eth_ucy, read_mot
-from footfall.replay.truth import CountingLine, true_crossings
+from footfall.replay.truth import CountingLine, every_true_crossing, true_crossings
 
 HORIZONTAL = CountingLine(start=(0.0, 0.5), end=(1.0, 0.5), inside=(0.5, 1.0))
 
@@ -46,6 +46,14 @@ def test_truth_u_turn_is_no_crossing() -> None:
     crossings = true_crossings(walk, HORIZONTAL, band=0.02)
     assert crossings.entries == 0
     assert crossings.exits == 0
+
+
+def test_every_crossing_counts_u_turn() -> None:
+    walk = _walk({1: [0.30, 0.45, 0.60, 0.70, 0.55, 0.40, 0.30], 2: [0.2, 0.49, 0.51, 0.8]})
+    crossings = every_true_crossing(walk, HORIZONTAL, band=0.02)
+    assert crossings.entries == 2
+    assert crossings.exits == 1
+    assert crossings.by_track == {1: "exit", 2: "entry"}
 
 
 def test_truth_ignores_endpoint_order() -> None:

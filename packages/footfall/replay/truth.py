@@ -17,6 +17,7 @@ __all__ = [
     "CountingLine",
     "Crossings",
     "anchor_point",
+    "every_true_crossing",
     "true_crossings",
 ]
 
@@ -116,4 +117,37 @@ def true_crossings(
         else:
             result.exits += 1
             result.by_track[track_id] = "exit"
+    return result
+
+
+def every_true_crossing(
+    recording: Recording, line: CountingLine, band: float, anchor: Anchor = "center"
+) -> Crossings:
+    """Count every change of side of the annotated tracks, not only their net crossing.
+
+    A person who walks in, turns and walks out is one entry and one exit here
+    but no crossing for `true_crossings`. This is the reference for counters
+    that count each crossing as it happens (immediate mode, LineZone).
+    `by_track` keeps the direction of each track's last crossing.
+    """
+    current_side: dict[int, int] = {}
+    result = Crossings()
+
+    for frame in recording.frames:
+        for box in frame.boxes:
+            if box.track_id < 0:
+                continue
+            side = line.side(*anchor_point(box, anchor), band)
+            if side == 0:
+                continue
+            previous = current_side.get(box.track_id)
+            current_side[box.track_id] = side
+            if previous is None or previous == side:
+                continue
+            if side > 0:
+                result.entries += 1
+                result.by_track[box.track_id] = "entry"
+            else:
+                result.exits += 1
+                result.by_track[box.track_id] = "exit"
     return result
