@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import sync_playwright
+
 __all__ = ["main"]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,7 +95,11 @@ def year_of_events(visitors_per_day: int, now_s: float) -> list[tuple[float, str
 def start_service(database: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     """Start `litestar run` on a free loopback port and wait for /health/live."""
     port = free_port()
-    env = {**os.environ, "FOOTFALL_DATABASE_URL": f"sqlite:///{database}"}
+    env = {
+        **os.environ,
+        "LITESTAR_APP": "footfall.app:create_app",
+        "FOOTFALL_DATABASE_URL": f"sqlite:///{database}",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "litestar", "run", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO,
@@ -111,7 +117,9 @@ def start_service(database: Path) -> tuple[subprocess.Popen[bytes], str, dict[st
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     process.terminate()
-    raise SystemExit(f"The service at {url} did not become live within 60 s; run `litestar run` to see why.")
+    raise SystemExit(
+        f"The service at {url} did not become live within 60 s; run `litestar run` to see why."
+    )
 
 
 def cli(env: dict[str, str], *args: str) -> str:
@@ -129,11 +137,11 @@ def cli(env: dict[str, str], *args: str) -> str:
 
 def measure(url: str, key: str, runs: int) -> list[tuple[int, int]]:
     """Open the year view with an empty cache ``runs`` times: (render ms, bytes received)."""
-    from playwright.sync_api import sync_playwright
-
     today = datetime.now(ZoneInfo(ZONE)).date()
     first = today - timedelta(days=364)
-    view = f"{url}/dashboard/#store=Year&range=custom&from={first.isoformat()}&to={today.isoformat()}"
+    view = (
+        f"{url}/dashboard/#store=Year&range=custom&from={first.isoformat()}&to={today.isoformat()}"
+    )
     storage = {
         "cookies": [],
         "origins": [{"origin": url, "localStorage": [{"name": "footfall.apiKey", "value": key}]}],
@@ -143,20 +151,28 @@ def measure(url: str, key: str, runs: int) -> list[tuple[int, int]]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(runs):
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=storage)
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 900}, storage_state=storage
+            )
             page = context.new_page()
             session = context.new_cdp_session(page)
             session.send("Network.enable")
-            received = [0]
-            session.on("Network.loadingFinished", lambda event: received.__setitem__(0, received[0] + int(event["encodedDataLength"])))
+            # Bytes on the wire of each finished response: headers and encoded body.
+            received: list[int] = []
+            session.on(
+                "Network.loadingFinished",
+                lambda event, sizes=received: sizes.append(int(event["encodedDataLength"])),
+            )
 
             page.goto(view)
             page.wait_for_selector("body[data-first-load-ms]", state="attached", timeout=30000)
             state = page.get_attribute("body", "data-state")
             if state != "ready":
-                raise SystemExit(f"The year view ended in state {state}: {page.inner_text('#status')}")
+                raise SystemExit(
+                    f"The year view ended in state {state}: {page.inner_text('#status')}"
+                )
             render_ms = int(page.get_attribute("body", "data-first-load-ms") or "0")
-            results.append((render_ms, received[0]))
+            results.append((render_ms, sum(received)))
             context.close()
         browser.close()
     return results
@@ -164,8 +180,15 @@ def measure(url: str, key: str, runs: int) -> list[tuple[int, int]]:
 
 def main() -> None:
     """Seed a year of events, measure the year view, print the numbers."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--visitors-per-day", type=int, default=400, help="visitors a day (each an entry and an exit)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--visitors-per-day",
+        type=int,
+        default=400,
+        help="visitors a day (each an entry and an exit)",
+    )
     parser.add_argument("--runs", type=int, default=5, help="cold page loads to measure")
     args = parser.parse_args()
 
@@ -174,7 +197,9 @@ def main() -> None:
         try:
             cli(env, "stores", "create", "Year", "--timezone", ZONE)
             cli(env, "devices", "create", "door", "--store", "Year")
-            device_key = cli(env, "keys", "create", "--role", "device", "--store", "Year", "--device", "door")
+            device_key = cli(
+                env, "keys", "create", "--role", "device", "--store", "Year", "--device", "door"
+            )
             viewer_key = cli(env, "keys", "create", "--role", "viewer", "--store", "Year")
 
             events = year_of_events(args.visitors_per_day, time.time())
@@ -182,7 +207,9 @@ def main() -> None:
             for first in range(0, len(events), BATCH_EVENTS):
                 batch = [
                     {"seq": first + offset, "time": round(moment, 3), "direction": direction}
-                    for offset, (moment, direction) in enumerate(events[first : first + BATCH_EVENTS])
+                    for offset, (moment, direction) in enumerate(
+                        events[first : first + BATCH_EVENTS]
+                    )
                 ]
                 post_json(f"{url}/api/v1/events", device_key, {"events": batch})
             print(f"stored {len(events)} events in {time.monotonic() - started:.1f} s")
@@ -197,8 +224,10 @@ def main() -> None:
     for index, (ms, size) in enumerate(results, start=1):
         print(f"run {index}: first complete render {ms} ms, received {size / 1000:.1f} kB")
     print(
-        f"median render {statistics.median(render):.0f} ms (max {max(render)} ms, limit {LIMIT_MS} ms); "
-        f"median received {statistics.median(sizes) / 1000:.1f} kB (limit {LIMIT_BYTES / 1000:.0f} kB)"
+        f"median render {statistics.median(render):.0f} ms "
+        f"(max {max(render)} ms, limit {LIMIT_MS} ms); "
+        f"median received {statistics.median(sizes) / 1000:.1f} kB "
+        f"(limit {LIMIT_BYTES / 1000:.0f} kB)"
     )
 
 

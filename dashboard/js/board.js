@@ -206,10 +206,21 @@ export function createBoard(client, view, hooks) {
       return;
     }
 
-    draw(range, zone, results, errors);
+    let drawn = true;
+    try {
+      draw(range, zone, results, errors);
+    } catch (error) {
+      // A result the page cannot draw must not leave it loading forever.
+      drawn = false;
+      hooks.setStatus(
+        `The dashboard failed to draw the service's data: ${error.message}. ` +
+          "Reload the page; if this happens again, check that the service and the dashboard are the same version.",
+        "error",
+      );
+    }
     lastLoad = Date.now();
     $("board").removeAttribute("aria-busy");
-    document.body.dataset.state = failures.length ? "error" : "ready";
+    document.body.dataset.state = failures.length || !drawn ? "error" : "ready";
     if (!document.body.dataset.firstLoadMs) {
       // Time from navigation start to the first complete render, read by the benchmark.
       document.body.dataset.firstLoadMs = String(Math.round(performance.now()));

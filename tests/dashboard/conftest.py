@@ -130,7 +130,9 @@ def seed(service: Service, cli: Any) -> None:
     first_one_am = 1667714400.0
     chicago_events = events_of(visits)
     chicago_events += [(first_one_am + 60 * minute, "entry") for minute in (5, 10, 15)]
-    chicago_events += [(first_one_am + 3600 + 60 * minute, "entry") for minute in (5, 10, 15, 20, 25)]
+    chicago_events += [
+        (first_one_am + 3600 + 60 * minute, "entry") for minute in (5, 10, 15, 20, 25)
+    ]
     send_events(service.url, service.devices["door"], sorted(chicago_events))
 
     # Hamburg: one door with a camera fault and one that never reported.
@@ -152,6 +154,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     port = free_port()
     env = {
         **os.environ,
+        # Set here as well as in .env, because python-dotenv looks for .env next to the
+        # calling module (inside site-packages), not in the working directory.
+        "LITESTAR_APP": "footfall.app:create_app",
         "FOOTFALL_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite'}",
         "FOOTFALL_EXTRA_PLUGINS": "footfall_day_length",
         "PYTHONPATH": os.pathsep.join(
@@ -168,6 +173,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             capture_output=True,
             text=True,
             timeout=120,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(
@@ -207,7 +213,9 @@ def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright."""
     if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
         pytest.skip(f"Chromium is not installed at {CHROMIUM}: install Debian's chromium package")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
 
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -236,9 +244,11 @@ def page(context: Any) -> Iterator[Any]:
     opened.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     opened.on(
         "console",
-        lambda message: problems.append(f"console: {message.text}")
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     yield opened
     assert problems == [], "the dashboard page reported errors"

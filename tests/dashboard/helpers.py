@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["chart_of", "last_request", "loads_of", "open_dashboard", "record_requests", "wait_for_load"]
+__all__ = [
+    "FALL_BACK",
+    "SPRING_FORWARD",
+    "chart_of",
+    "custom_day",
+    "last_request",
+    "loads_of",
+    "open_dashboard",
+    "record_requests",
+    "wait_for_load",
+]
 
 LOAD_TIMEOUT_MS = 30000
 
@@ -23,7 +33,9 @@ def wait_for_load(page: Any, previous: int) -> None:
         timeout=LOAD_TIMEOUT_MS,
     )
     state = page.get_attribute("body", "data-state")
-    assert state == "ready", f"the dashboard load ended in state {state}: {page.inner_text('#status')}"
+    assert state == "ready", (
+        f"the dashboard load ended in state {state}: {page.inner_text('#status')}"
+    )
 
 
 def open_dashboard(page: Any, url: str, key: str, fragment: str = "") -> None:
@@ -46,7 +58,9 @@ def chart_of(page: Any, panel: str) -> dict[str, Any]:
             return {
                 labels: chart.data.labels,
                 scale: chart.scales.x.type,
-                datasets: Object.fromEntries(chart.data.datasets.map((set) => [set.label, set.data])),
+                datasets: Object.fromEntries(
+                    chart.data.datasets.map((set) => [set.label, set.data]),
+                ),
             };
         }""",
         panel,
@@ -66,3 +80,13 @@ def last_request(urls: list[str], path: str) -> str:
     matching = [url for url in urls if url.split("?")[0].endswith(path)]
     assert matching, f"the dashboard made no request to {path}; it made {urls}"
     return matching[-1]
+
+
+def custom_day(store: str, day: str) -> str:
+    """URL fragment of a one-day custom range of a store."""
+    return f"store={store}&range=custom&from={day}&to={day}"
+
+
+# Europe/Berlin springs forward on this day and America/Chicago falls back on the other.
+SPRING_FORWARD = custom_day("Berlin", "2025-03-30")
+FALL_BACK = custom_day("Chicago", "2022-11-06")

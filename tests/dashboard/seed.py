@@ -72,7 +72,9 @@ def day_visits(
         # repeated one (fall back) takes its first occurrence.
         start = midnight.replace(hour=hour).timestamp()
         for _ in range(rng.randint(*per_hour)):
-            visits.append(Visit(entry_s=start + rng.uniform(0, 3500), dwell_s=rng.uniform(300, 2400)))
+            visits.append(
+                Visit(entry_s=start + rng.uniform(0, 3500), dwell_s=rng.uniform(300, 2400))
+            )
     return visits
 
 

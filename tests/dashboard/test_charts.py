@@ -7,14 +7,20 @@ from typing import Any
 import pytest
 
 from .conftest import Service
-from .helpers import chart_of, last_request, loads_of, open_dashboard, record_requests, wait_for_load
-
-SPRING_DAY = "store=Berlin&range=custom&from=2025-03-30&to=2025-03-30"
+from .helpers import (
+    SPRING_FORWARD,
+    chart_of,
+    last_request,
+    loads_of,
+    open_dashboard,
+    record_requests,
+    wait_for_load,
+)
 
 
 def test_hourly_bars_match_api(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, SPRING_DAY)
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     hourly = service.get_url(last_request(urls, "/api/v1/analytics/hourly"))
     chart = chart_of(page, "hourly")
@@ -29,7 +35,7 @@ def test_hourly_bars_match_api(service: Service, page: Any) -> None:
 
 def test_unwatched_hours_are_gaps(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, SPRING_DAY)
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     hourly = service.get_url(last_request(urls, "/api/v1/analytics/hourly"))
     unwatched = [index for index, bucket in enumerate(hourly["buckets"]) if not bucket["watched"]]
@@ -61,7 +67,7 @@ def test_profile_matches_api(service: Service, page: Any) -> None:
 
 def test_dwell_matches_api(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, SPRING_DAY)
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     dwell = service.get_url(last_request(urls, "/api/v1/analytics/dwell"))
     hours = sorted(dwell["hours"], key=lambda row: row["hour"])
@@ -71,7 +77,9 @@ def test_dwell_matches_api(service: Service, page: Any) -> None:
 
     assert dwell["n"] > 0, "the seeded day has matched visits"
     for index, row in enumerate(hours):
-        expected_smoothed = None if row["smoothed_s"] is None else pytest.approx(row["smoothed_s"] / 60)
+        expected_smoothed = (
+            None if row["smoothed_s"] is None else pytest.approx(row["smoothed_s"] / 60)
+        )
         expected_raw = None if row["mean_s"] is None else pytest.approx(row["mean_s"] / 60)
         assert smoothed[index] == expected_smoothed
         assert raw[index] == expected_raw
@@ -79,7 +87,7 @@ def test_dwell_matches_api(service: Service, page: Any) -> None:
 
 def test_dwell_prior_strength_control(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, SPRING_DAY)
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     before = loads_of(page)
     page.get_by_label("Prior strength k").fill("20")
@@ -95,14 +103,16 @@ def test_dwell_prior_strength_control(service: Service, page: Any) -> None:
     assert "Smoothed mean (k = 20)" in chart["datasets"]
     for index, row in enumerate(hours):
         drawn = chart["datasets"]["Smoothed mean (k = 20)"][index]
-        assert drawn == (None if row["smoothed_s"] is None else pytest.approx(row["smoothed_s"] / 60))
+        assert drawn == (
+            None if row["smoothed_s"] is None else pytest.approx(row["smoothed_s"] / 60)
+        )
     table = page.inner_text("#panel-dwell table")
     assert "Visits (n)" in table
 
 
 def test_summary_matches_api(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, SPRING_DAY)
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     hourly = service.get_url(last_request(urls, "/api/v1/analytics/hourly"))
     occupancy = service.get_url(last_request(urls, "/api/v1/stores/Berlin/occupancy"))
@@ -122,7 +132,7 @@ def test_summary_matches_api(service: Service, page: Any) -> None:
 
 def test_week_before_comparison(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, SPRING_DAY)
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     before = loads_of(page)
     page.get_by_label("Compare with the week before").check()

@@ -7,12 +7,12 @@ import io
 from typing import Any
 
 from .conftest import Service
-from .helpers import last_request, open_dashboard, record_requests
+from .helpers import FALL_BACK, SPRING_FORWARD, last_request, open_dashboard, record_requests
 
 
 def test_hourly_csv_matches_api(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, "store=Chicago&range=custom&from=2022-11-06&to=2022-11-06")
+    open_dashboard(page, service.url, service.admin_key, FALL_BACK)
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download Entries and exits as CSV").click()
@@ -41,15 +41,22 @@ def test_hourly_csv_matches_api(service: Service, page: Any) -> None:
 
 def test_dwell_csv_has_seconds_and_n(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, "store=Berlin&range=custom&from=2025-03-30&to=2025-03-30")
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download Average dwell time by hour of entry as CSV").click()
+        page.get_by_role(
+            "button", name="Download Average dwell time by hour of entry as CSV"
+        ).click()
     rows = list(csv.reader(io.StringIO(download_info.value.path().read_text(encoding="utf-8"))))
     dwell = service.get_url(last_request(urls, "/api/v1/analytics/dwell"))
     hours = sorted(dwell["hours"], key=lambda row: row["hour"])
 
-    assert rows[0] == ["Hour of entry (Europe/Berlin)", "Smoothed mean (s)", "Raw mean (s)", "Visits (n)"]
+    assert rows[0] == [
+        "Hour of entry (Europe/Berlin)",
+        "Smoothed mean (s)",
+        "Raw mean (s)",
+        "Visits (n)",
+    ]
     assert len(rows) == 1 + 24
     for row, hour in zip(rows[1:], hours, strict=True):
         assert row[0] == f"{hour['hour']:02d}:00"

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import Service
-from .helpers import chart_of, last_request, open_dashboard, record_requests
+from .helpers import (
+    FALL_BACK,
+    SPRING_FORWARD,
+    chart_of,
+    last_request,
+    open_dashboard,
+    record_requests,
+)
 
 
 def test_spring_forward_has_23_hours(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, "store=Berlin&range=custom&from=2025-03-30&to=2025-03-30")
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     hourly = service.get_url(last_request(urls, "/api/v1/analytics/hourly"))
     labels = chart_of(page, "hourly")["labels"]
@@ -26,7 +33,7 @@ def test_spring_forward_has_23_hours(service: Service, page: Any) -> None:
 
 def test_fall_back_has_25_hours(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, "store=Chicago&range=custom&from=2022-11-06&to=2022-11-06")
+    open_dashboard(page, service.url, service.admin_key, FALL_BACK)
 
     hourly = service.get_url(last_request(urls, "/api/v1/analytics/hourly"))
     chart = chart_of(page, "hourly")
@@ -45,7 +52,7 @@ def test_fall_back_has_25_hours(service: Service, page: Any) -> None:
 
 
 def test_fall_back_tooltip_titles(service: Service, page: Any) -> None:
-    open_dashboard(page, service.url, service.admin_key, "store=Chicago&range=custom&from=2022-11-06&to=2022-11-06")
+    open_dashboard(page, service.url, service.admin_key, FALL_BACK)
 
     table = page.locator("#panel-hourly table tbody tr th")
     page.locator("#panel-hourly details summary").click()

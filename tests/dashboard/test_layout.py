@@ -6,14 +6,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .conftest import Service
-from .helpers import open_dashboard, record_requests
+from .helpers import SPRING_FORWARD, open_dashboard, record_requests
 
 
 def test_no_request_leaves_the_service(service: Service, page: Any) -> None:
     urls = record_requests(page)
     open_dashboard(page, service.url, service.admin_key, "store=Berlin&range=7d")
 
-    origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls if not url.startswith("blob:")}
+    origins = {
+        f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+        for url in urls
+        if not url.startswith("blob:")
+    }
 
     assert origins == {service.url}
     assert any(url.endswith("/dashboard/vendor/chart.umd.min.js") for url in urls)
@@ -21,9 +25,18 @@ def test_no_request_leaves_the_service(service: Service, page: Any) -> None:
 
 
 def test_controls_have_labels(service: Service, page: Any) -> None:
-    open_dashboard(page, service.url, service.admin_key, "store=Berlin&range=custom&from=2025-03-30&to=2025-03-30")
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
-    for label in ("Store", "Door", "Today", "Last 7 days", "Custom", "From", "To", "Prior strength k"):
+    for label in (
+        "Store",
+        "Door",
+        "Today",
+        "Last 7 days",
+        "Custom",
+        "From",
+        "To",
+        "Prior strength k",
+    ):
         assert page.get_by_label(label, exact=True).count() == 1, label
     for canvas in page.locator("canvas").all():
         assert canvas.get_attribute("role") == "img"

@@ -16,7 +16,12 @@ def test_plugin_analytic_is_listed(service: Service) -> None:
 
 def test_plugin_chart_drawn_from_hint(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, "store=Chicago&range=custom&from=2022-11-05&to=2022-11-07")
+    open_dashboard(
+        page,
+        service.url,
+        service.admin_key,
+        "store=Chicago&range=custom&from=2022-11-05&to=2022-11-07",
+    )
 
     result = service.get_url(last_request(urls, "/api/v1/analytics/day_length"))
     chart = chart_of(page, "analytic-day_length")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import Service
-from .helpers import LOAD_TIMEOUT_MS, open_dashboard
+from .helpers import LOAD_TIMEOUT_MS, custom_day, open_dashboard
 
 
 def sign_in(page: Any, service: Service, key: str) -> None:
@@ -16,7 +16,9 @@ def sign_in(page: Any, service: Service, key: str) -> None:
 
 def test_wrong_key_message(service: Service, page: Any) -> None:
     sign_in(page, service, "not-a-key-of-this-service")
-    page.wait_for_selector("body[data-state='signin-error']", state="attached", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(
+        "body[data-state='signin-error']", state="attached", timeout=LOAD_TIMEOUT_MS
+    )
 
     message = page.inner_text("#signin-error")
     assert "did not accept this API key" in message
@@ -27,7 +29,9 @@ def test_wrong_key_message(service: Service, page: Any) -> None:
 
 def test_device_key_rejected(service: Service, page: Any) -> None:
     sign_in(page, service, service.devices["front"].key)
-    page.wait_for_selector("body[data-state='signin-error']", state="attached", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(
+        "body[data-state='signin-error']", state="attached", timeout=LOAD_TIMEOUT_MS
+    )
 
     message = page.inner_text("#signin-error")
     assert 'the device "front"' in message
@@ -36,7 +40,9 @@ def test_device_key_rejected(service: Service, page: Any) -> None:
 
 def test_sign_in_and_out(service: Service, page: Any) -> None:
     sign_in(page, service, service.admin_key)
-    page.wait_for_selector("body[data-loads='1'][data-state='ready']", state="attached", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(
+        "body[data-loads='1'][data-state='ready']", state="attached", timeout=LOAD_TIMEOUT_MS
+    )
 
     assert page.evaluate("localStorage.getItem('footfall.apiKey')") == service.admin_key
     assert page.locator("#board").is_visible()
@@ -73,7 +79,7 @@ def test_unreachable_service_message(service: Service, page: Any) -> None:
 
 
 def test_empty_range_message(service: Service, page: Any) -> None:
-    open_dashboard(page, service.url, service.admin_key, "store=Chicago&range=custom&from=2024-01-10&to=2024-01-10")
+    open_dashboard(page, service.url, service.admin_key, custom_day("Chicago", "2024-01-10"))
 
     assert "No entries or exits were recorded at Chicago" in page.inner_text("#status")
     assert "No entries or exits" in page.inner_text("#panel-hourly .panel-note")

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import BROWSER_ZONE, Service
-from .helpers import chart_of, last_request, loads_of, open_dashboard, record_requests, wait_for_load
+from .helpers import (
+    FALL_BACK,
+    SPRING_FORWARD,
+    chart_of,
+    last_request,
+    loads_of,
+    open_dashboard,
+    record_requests,
+    wait_for_load,
+)
 
 
 def test_store_zone_by_default(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, "store=Chicago&range=custom&from=2022-11-06&to=2022-11-06")
+    open_dashboard(page, service.url, service.admin_key, FALL_BACK)
 
     request = last_request(urls, "/api/v1/analytics/hourly")
 
@@ -21,7 +30,7 @@ def test_store_zone_by_default(service: Service, page: Any) -> None:
 
 def test_switch_to_browser_zone(service: Service, page: Any) -> None:
     urls = record_requests(page)
-    open_dashboard(page, service.url, service.admin_key, "store=Berlin&range=custom&from=2025-03-30&to=2025-03-30")
+    open_dashboard(page, service.url, service.admin_key, SPRING_FORWARD)
 
     before = loads_of(page)
     page.get_by_label(f"This device: {BROWSER_ZONE}").check()
@@ -39,5 +48,7 @@ def test_switch_to_browser_zone(service: Service, page: Any) -> None:
     assert len(chart["labels"]) == 24
     assert chart["labels"][0] == "00:00"
     assert all(bucket["offset"] == "+05:30" for bucket in hourly["buckets"])
-    assert chart["datasets"]["Entries"] == [b["entries"] if b["watched"] else None for b in hourly["buckets"]]
+    assert chart["datasets"]["Entries"] == [
+        b["entries"] if b["watched"] else None for b in hourly["buckets"]
+    ]
     assert "zone=browser" in page.url
