@@ -92,22 +92,26 @@ def get_me(service: ServiceDep, principal: PrincipalDep) -> Me:
 def get_stores(service: ServiceDep, principal: PrincipalDep) -> StoresAnswer:
     """Return the stores the key may see, each with its devices' latest status."""
     principal = require_role(principal, "admin", "viewer")
-    query = select(Store).order_by(Store.name)
+    query = select(
+        Store.id, Store.name, Store.timezone, Store.day_reset_hour, Store.max_dwell_s
+    ).order_by(Store.name)
     if principal.store_ids is not None:
         query = query.where(Store.id.in_(sorted(principal.store_ids)))
     silent_before = now_ms() - service.settings.device_silent_after_s * 1000
 
     with service.db.read() as connection:
-        stores = connection.execute(query).scalars().all()
-        devices = (
-            connection.execute(
-                select(Device)
-                .where(Device.store_id.in_([store.id for store in stores]))
-                .order_by(Device.name)
+        stores = connection.execute(query).all()
+        devices = connection.execute(
+            select(
+                Device.store_id,
+                Device.name,
+                Device.last_heartbeat_ms,
+                Device.last_event_ms,
+                Device.last_status_json,
             )
-            .scalars()
-            .all()
-        )
+            .where(Device.store_id.in_([store.id for store in stores]))
+            .order_by(Device.name)
+        ).all()
 
     by_store: dict[int, list[DeviceStatus]] = {store.id: [] for store in stores}
     for device in devices:
@@ -138,7 +142,11 @@ def get_stores(service: ServiceDep, principal: PrincipalDep) -> StoresAnswer:
 def load_store(service: ServiceDep, principal: Principal, name: str) -> StoreRef:
     """Return the named store, or raise 404; raise 403 if the key may not read it."""
     with service.db.read() as connection:
-        store = connection.execute(select(Store).where(Store.name == name)).scalar_one_or_none()
+        store = connection.execute(
+            select(
+                Store.id, Store.name, Store.timezone, Store.day_reset_hour, Store.max_dwell_s
+            ).where(Store.name == name)
+        ).one_or_none()
     if store is None:
         raise ProblemError(
             404,
