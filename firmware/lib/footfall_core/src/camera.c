@@ -49,12 +49,15 @@ ff_camera_verdict_t ff_camera_supervisor_on_capture(ff_camera_supervisor_t *came
     verdict.reinit = 1;
     camera->reinits++;
 
-    /* Each failed re-initialisation doubles the wait before the next one. */
-    uint32_t spacing = camera->next_reinit_at;
-    if (spacing < FF_CAMERA_FAULT_FAILURES * MAX_REINIT_SPACING) {
-        spacing *= 2u;
+    /*
+     * Each failed re-initialisation doubles the wait before the next one: after 5 failures,
+     * then after 15, 35, 75 ... (gaps of 10, 20, 40 with the default threshold).
+     */
+    uint32_t gap = camera->failed_in_row + FF_CAMERA_FAULT_FAILURES;
+    if (gap > FF_CAMERA_FAULT_FAILURES * MAX_REINIT_SPACING) {
+        gap = FF_CAMERA_FAULT_FAILURES * MAX_REINIT_SPACING;
     }
-    camera->next_reinit_at = camera->failed_in_row + spacing;
+    camera->next_reinit_at = camera->failed_in_row + gap;
     return verdict;
 }
 

@@ -16,6 +16,12 @@ enum {
 };
 
 #define EXIT_BIT 0x10u
+
+/*
+ * A sector must hold the checkpoint of a full queue (header, events, checkpoint mark) and
+ * room for records after it, or the log would open a new sector at every record.
+ */
+#define MIN_SLOTS_PER_SECTOR ((uint32_t)FF_QUEUE_CAPACITY + 2u + 32u)
 #define MAX_FIELD_56 ((1ull << 56) - 1ull)
 #define MAX_FIELD_48 ((1ull << 48) - 1ull)
 
@@ -40,7 +46,11 @@ static uint16_t crc16(const uint8_t *data, size_t length)
     for (size_t i = 0; i < length; i++) {
         crc ^= (uint16_t)((uint16_t)data[i] << 8);
         for (int bit = 0; bit < 8; bit++) {
-            crc = (crc & 0x8000u) ? (uint16_t)((crc << 1) ^ 0x1021u) : (uint16_t)(crc << 1);
+            uint32_t shifted = (uint32_t)crc << 1;
+            if ((crc & 0x8000u) != 0u) {
+                shifted ^= 0x1021u;
+            }
+            crc = (uint16_t)(shifted & 0xFFFFu);
         }
     }
     return crc;
@@ -352,11 +362,11 @@ ff_err_t ff_queue_init(ff_queue_t *queue, const ff_flash_t *flash)
         return FF_ERR_INVALID_ARG;
     }
     uint32_t slots = flash->sector_size / FF_QUEUE_RECORD_SIZE;
-    if (slots < 2u * FF_QUEUE_CAPACITY + 4u) {
+    if (slots < MIN_SLOTS_PER_SECTOR) {
         FF_LOGE(TAG, "flash sectors of %u bytes hold %u records, a queue of %d needs %u; use "
                      "larger sectors or a smaller FF_QUEUE_CAPACITY",
                 (unsigned)flash->sector_size, (unsigned)slots, FF_QUEUE_CAPACITY,
-                (unsigned)(2u * FF_QUEUE_CAPACITY + 4u));
+                (unsigned)MIN_SLOTS_PER_SECTOR);
         return FF_ERR_CAPACITY;
     }
 

@@ -25,7 +25,7 @@
  * a copy of every unanswered event and the release mark. Event records and release records
  * (all events up to seq answered or dropped) follow. Mounting reads the newest sector with a
  * complete checkpoint; a record torn by a power cut fails its CRC and is skipped. Each
- * sector must hold at least 2 * FF_QUEUE_CAPACITY + 4 records.
+ * sector must hold at least FF_QUEUE_CAPACITY + 34 records (4096-byte sectors hold 256).
  *
  * The queue has no lock: on the device the glue serialises calls with a mutex.
  */
