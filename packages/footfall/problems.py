@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,9 @@ __all__ = ["PROBLEM_MEDIA_TYPE", "ProblemError", "exception_handlers", "problem_
 logger = logging.getLogger("footfall.requests")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_FOR_PATH = re.compile(r" for path .*$", re.DOTALL)
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']*)'")
 
 _TITLES = {
     400: "Bad request",
@@ -91,6 +95,9 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
             if isinstance(item, dict):
                 field = str(item.get("key") or item.get("source") or "")
                 errors.append({"field": field, "message": str(item.get("message", ""))})
+        missing = _MISSING.match(exc.detail or "")
+        if not errors and missing:
+            errors.append({"field": missing.group(2), "message": "missing"})
         detail = _validation_detail(exc, errors)
         return problem_response(request, 400, detail, errors)
 
@@ -113,7 +120,9 @@ def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -
         first = errors[0]
         name = first["field"] or "request"
         return f"invalid parameter {name!r}: {first['message']}"
-    return exc.detail or "the request is invalid"
+    # Litestar appends "for path <path and query>" to this message; the query string of a
+    # legacy request holds its key, so that part is dropped.
+    return _FOR_PATH.sub("", exc.detail or "the request is invalid")
 
 
 def _handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
