@@ -60,8 +60,8 @@ def _fill(db: Database) -> None:
         )
         connection.execute(
             text(
-                "INSERT INTO rejected_events (device_id, dialect, batch_index, seq, reason, raw_json, "
-                "received_ms) VALUES (:device, 'v1', 0, 5, 'seq is missing', :raw, 0)"
+                "INSERT INTO rejected_events (device_id, dialect, batch_index, seq, reason, "
+                "raw_json, received_ms) VALUES (:device, 'v1', 0, 5, 'seq is missing', :raw, 0)"
             ),
             {"device": device, "raw": json.dumps({"time": 1})},
         )
