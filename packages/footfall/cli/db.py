@@ -46,6 +46,9 @@ def upgrade_command(context: click.Context) -> None:
 def downgrade_command(context: click.Context, revision: str, yes: bool) -> None:
     """Downgrade the schema to REVISION (default -1: one step back).
 
+    Where plugins add their own migration branches, name the branch to step back, such as
+    0002_outbox@-1.
+
     A downgrade drops what the newer revisions added, data included; back up first.
     """
     if revision == "base" and not yes:
@@ -55,6 +58,14 @@ def downgrade_command(context: click.Context, revision: str, yes: bool) -> None:
 
     state = get_state(context)
     db = state.database(migrate=False)
+    current = schema_status(db, state.manager).current
+    if revision.startswith("-") and len(current) > 1:
+        # Alembic would pick one branch on its own; the operator must say which.
+        example = sorted(current)[0]
+        raise click.UsageError(
+            f"the database has several head revisions ({_revisions(current)}), so a relative "
+            f"step is ambiguous: name the branch, such as {example}@{revision}"
+        )
     try:
         after = downgrade(db, state.manager, revision)
     except (CommandError, MigrationError) as error:
