@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BROWSER_ZONE",
     "FALL_BACK",
     "SPRING_FORWARD",
     "chart_of",
@@ -17,6 +18,10 @@ __all__ = [
 ]
 
 LOAD_TIMEOUT_MS = 30000
+
+# Browser time zone of the tests; the zone-switch test relies on it being none of the
+# stores' zones. Asia/Kolkata also has a half-hour offset, which the labels must show.
+BROWSER_ZONE = "Asia/Kolkata"
 
 
 def loads_of(page: Any) -> int:

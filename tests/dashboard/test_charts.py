@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from .conftest import Service
 from .helpers import (
     SPRING_FORWARD,
     chart_of,
@@ -16,6 +15,7 @@ from .helpers import (
     record_requests,
     wait_for_load,
 )
+from .service import Service
 
 
 def test_hourly_bars_match_api(service: Service, page: Any) -> None:

@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Any
 
-from .conftest import Service
 from .helpers import FALL_BACK, SPRING_FORWARD, last_request, open_dashboard, record_requests
+from .service import Service
 
 
 def test_hourly_csv_matches_api(service: Service, page: Any) -> None:

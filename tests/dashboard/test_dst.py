@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Service
 from .helpers import (
     FALL_BACK,
     SPRING_FORWARD,
@@ -13,6 +12,7 @@ from .helpers import (
     open_dashboard,
     record_requests,
 )
+from .service import Service
 
 
 def test_spring_forward_has_23_hours(service: Service, page: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from .conftest import Service
 from .helpers import SPRING_FORWARD, open_dashboard, record_requests
+from .service import Service
 
 
 def test_no_request_leaves_the_service(service: Service, page: Any) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Service
 from .helpers import chart_of, last_request, open_dashboard, record_requests
+from .service import Service
 
 
 def test_plugin_analytic_is_listed(service: Service) -> None:

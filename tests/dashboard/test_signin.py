@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Service
 from .helpers import LOAD_TIMEOUT_MS, custom_day, open_dashboard
+from .service import Service
 
 
 def sign_in(page: Any, service: Service, key: str) -> None:

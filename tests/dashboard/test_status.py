@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Service
 from .helpers import open_dashboard
+from .service import Service
 
 
 def test_faulty_and_silent_doors_flagged(service: Service, page: Any) -> None:

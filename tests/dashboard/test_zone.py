@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import BROWSER_ZONE, Service
 from .helpers import (
+    BROWSER_ZONE,
     FALL_BACK,
     SPRING_FORWARD,
     chart_of,
@@ -15,6 +15,7 @@ from .helpers import (
     record_requests,
     wait_for_load,
 )
+from .service import Service
 
 
 def test_store_zone_by_default(service: Service, page: Any) -> None:

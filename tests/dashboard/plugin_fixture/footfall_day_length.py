@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import msgspec
+
 from footfall.hookspecs import hookimpl
 from footfall.plugin_types import (
     Analytic,
