@@ -81,3 +81,59 @@ def test_replay_posts_sequence_to_service(mot_dir: Path, service: Service) -> No
     assert all(bucket["entries"] == 0 and bucket["exits"] == 0 for bucket in others)
     profile_ten = next(row for row in hourly["profile"] if row["hour"] == 10)
     assert profile_ten["entries"] == result["entries"]
+
+
+def test_second_replay_continues_numbering(mot_dir: Path, service: Service) -> None:
+    arguments = [
+        str(mot_dir / "TUD-Stadtmitte"),
+        "--line",
+        "0.5,0,0.5,1",
+        "--inside",
+        "1,0.5",
+        "--min-score",
+        "0.5",
+        "--post",
+        service.base_url,
+        "--key",
+        service.device_key,
+        "--start",
+        "2024-04-02T08:00:00+02:00",
+        "--json",
+    ]
+    results = []
+    for _ in range(2):
+        outcome = CliRunner().invoke(replay, arguments)
+        assert outcome.exit_code == 0, outcome.output
+        results.append(json.loads(outcome.output.strip().splitlines()[-1]))
+
+    counted = results[0]["entries"] + results[0]["exits"]
+    assert counted > 0
+    for result in results:
+        assert result["posted"]["accepted"] == counted
+        assert result["posted"]["duplicates"] == 0
+
+    start_s = dt.datetime.fromisoformat("2024-04-02T08:00:00+02:00").timestamp()
+    # TUD-Stadtmitte lasts 179 frames at 25 fps, about 7 s.
+    end_s = start_s + 10
+    status, body = service.request(
+        "GET", f"/getMovements/?date={end_s:.0f}&count=1000&api_key={service.device_key}"
+    )
+    assert status == 200, body
+    replayed = [item for item in body["movements"] if item["timestamp"] >= start_s]
+    assert len(replayed) == 2 * counted
+
+
+def test_replay_post_with_wrong_key(mot_dir: Path, service: Service) -> None:
+    outcome = CliRunner().invoke(
+        replay,
+        [
+            str(mot_dir / "TUD-Stadtmitte"),
+            "--post",
+            service.base_url,
+            "--key",
+            "not-a-valid-key-123",
+        ],
+    )
+    assert outcome.exit_code == 1
+    assert "HTTP 401" in outcome.output
+    assert "check the device key" in outcome.output

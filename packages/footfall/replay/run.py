@@ -8,13 +8,14 @@ running service with the v1 (or legacy) protocol.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
 from .core import ANCHORS, MODES, CoreLibrary, Counting, Crossing, Detection, Observation, Settings
 from .sources import Recording
 from .truth import CountingLine, Crossings, anchor_point, true_crossings
-from .uplink import DeviceUplink, Transport, UplinkResult, urllib_transport
+from .uplink import DeviceUplink, HttpExchange, Transport, UplinkResult, urllib_transport
 
 __all__ = [
     "INPUT_KINDS",
@@ -153,6 +154,28 @@ class PostReport:
     steps: list[UplinkResult] = field(default_factory=list)
 
 
+def _service_last_seq(send: Transport, base_url: str, api_key: str) -> int:
+    """Return the highest sequence number the service holds for the device, or -1."""
+    probe = HttpExchange(
+        method="POST",
+        url=base_url.rstrip("/") + "/api/v1/events",
+        api_key=api_key,
+        if_none_match=None,
+        body=b'{"events": []}',
+    )
+    answer = send(probe)
+    if answer is None:
+        raise PostError(f"no response from {base_url}; check the URL and that the service runs")
+    if answer.status != 200:
+        detail = answer.body[:300].decode(errors="replace")
+        raise PostError(
+            f"{base_url} rejected an empty event batch with HTTP {answer.status}: {detail}; "
+            "check the device key"
+        )
+    last_seq = json.loads(answer.body).get("last_seq")
+    return -1 if last_seq is None else int(last_seq)
+
+
 def post_events(
     core: CoreLibrary,
     crossings: list[Crossing],
@@ -172,14 +195,19 @@ def post_events(
     posted in seconds. After a failed exchange the call really sleeps
     `retry_sleep_s` before the retry, and gives up after `max_failures` in a row.
     """
+    send = transport if transport is not None else urllib_transport()
     uplink = DeviceUplink(
         core,
         base_url=base_url,
         api_key=api_key,
-        transport=transport if transport is not None else urllib_transport(),
+        transport=send,
         protocol=protocol,
         boot_id=f"replay-{start_epoch_ms}",
     )
+    if protocol == "v1":
+        # Continue the device's numbering like a device that kept its counter, so
+        # a second replay into the same device is stored, not taken as duplicates.
+        uplink.resume_after(_service_last_seq(send, base_url, api_key))
     for crossing in crossings:
         uplink.push(crossing.direction, start_epoch_ms + crossing.time_ms)
     report = PostReport(

@@ -205,6 +205,8 @@ def _declare(core: CoreLibrary) -> None:
         ctypes.POINTER(ctypes.c_uint64),
     ]
     lib.ff_queue_push_stamped.restype = err
+    lib.ff_queue_resume_after.argtypes = [ctypes.c_void_p, ctypes.c_int64]
+    lib.ff_queue_resume_after.restype = err
     lib.ff_queue_depth.argtypes = [ctypes.c_void_p]
     lib.ff_queue_depth.restype = ctypes.c_size_t
     lib.ff_queue_dropped.argtypes = [ctypes.c_void_p]
@@ -325,6 +327,11 @@ class DeviceUplink:
         )
         self.core.check(code, "ff_queue_push_stamped")
         return int(seq.value)
+
+    def resume_after(self, last_seq: int) -> None:
+        """Number the next events after `last_seq` (-1 when the service holds none)."""
+        code = self.core.lib.ff_queue_resume_after(self._queue, last_seq)
+        self.core.check(code, "ff_queue_resume_after")
 
     def depth(self) -> int:
         """Return the number of events waiting for the service's response."""
