@@ -92,8 +92,8 @@ def read_hour_counts(
     for row_offset, row_hour, row_entries, row_exits in connection.execute(statement):
         index = position.get((row_offset, row_hour))
         if index is None:
-            # Only possible if a zone's offset is not a whole number of quarter hours,
-            # which no zone has had since 1970; such a row has no bucket to land in.
+            # Only possible where a zone's offset is not a whole number of quarter hours,
+            # which no zone has had since 1980; such a row has no bucket to land in.
             continue
         entries[index] = int(row_entries)
         exits[index] = int(row_exits)

@@ -23,8 +23,8 @@ __all__ = [
 ]
 
 #: Step between two offset samples when looking for transitions. Two transitions of one zone
-#: less than this far apart would be missed; no zone has had that since 1970 in the IANA
-#: database (checked for 2020 to 2040 by a test over every zone).
+#: less than this far apart would be missed. No zone has them between 1973 and 2044 (every
+#: zone of the system's IANA database sampled hourly, 2026 data).
 _SAMPLE_STEP_S = 6 * 3600
 
 
