@@ -242,3 +242,8 @@ class OutboxEntry(Base):
     """Worker that claimed the row last; only that worker may delete or reschedule it."""
     state: Mapped[str] = mapped_column(String(16), default="pending")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# The dwell cache tables live with the analytics that own them; importing them here puts them
+# on Base.metadata, which migrations and the schema check compare against.
+import footfall.analytics.cache_tables  # noqa: E402, F401
