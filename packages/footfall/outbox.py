@@ -241,7 +241,19 @@ def list_outbox(
 ) -> list[OutboxView]:
     """Return outbox rows, oldest first, optionally of one state."""
     query = (
-        select(OutboxEntry, Device.name, Store.name)
+        select(
+            OutboxEntry.id,
+            OutboxEntry.sink,
+            OutboxEntry.batch_id,
+            Device.name,
+            Store.name,
+            OutboxEntry.payload_json,
+            OutboxEntry.created_ms,
+            OutboxEntry.attempts,
+            OutboxEntry.next_attempt_ms,
+            OutboxEntry.state,
+            OutboxEntry.last_error,
+        )
         .join(Device, Device.id == OutboxEntry.device_id)
         .join(Store, Store.id == Device.store_id)
         .order_by(OutboxEntry.id)
@@ -250,24 +262,22 @@ def list_outbox(
     if state is not None:
         query = query.where(OutboxEntry.state == state)
 
-    views = []
-    for entry, device_name, store_name in connection.execute(query).all():
-        views.append(
-            OutboxView(
-                id=entry.id,
-                sink=entry.sink,
-                batch_id=entry.batch_id,
-                device=device_name,
-                store=store_name,
-                events=len(json.loads(entry.payload_json)["events"]),
-                created_ms=entry.created_ms,
-                attempts=entry.attempts,
-                next_attempt_ms=entry.next_attempt_ms,
-                state=entry.state,
-                last_error=entry.last_error,
-            )
+    return [
+        OutboxView(
+            id=row[0],
+            sink=row[1],
+            batch_id=row[2],
+            device=row[3],
+            store=row[4],
+            events=len(json.loads(row[5])["events"]),
+            created_ms=row[6],
+            attempts=row[7],
+            next_attempt_ms=row[8],
+            state=row[9],
+            last_error=row[10],
         )
-    return views
+        for row in connection.execute(query).all()
+    ]
 
 
 def retry_outbox(connection: Connection, now: int, ids: Sequence[int] = ()) -> int:

@@ -82,9 +82,11 @@ class OutboxWorker:
                 self.owner,
                 timeout_s,
             )
-        else:
-            logger.info("Outbox worker %s stopped", self.owner)
+            return
+        logger.info("Outbox worker %s stopped", self.owner)
         self._thread = None
+        # A stopped worker can still deliver when called directly, as tests do.
+        self._stopping.clear()
 
     def wake(self) -> None:
         """Make the thread look for due rows now instead of at its next poll."""
