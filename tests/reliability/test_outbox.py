@@ -157,7 +157,7 @@ def test_outbox_state_filter_rejects_unknown(
     settings: Settings, db: Database, seed: Seeder, flaky_sink: Path
 ) -> None:
     admin = seed.key("admin")
-    app, service = _app(_settings(settings))
+    app, _ = _app(_settings(settings))
 
     with TestClient(app=app) as client:
         answer = client.get("/api/v1/admin/outbox?state=gone", headers=_bearer(admin))

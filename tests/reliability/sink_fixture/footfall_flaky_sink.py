@@ -38,7 +38,9 @@ class FlakySink:
             attempts = int(attempts_file.read_text()) + 1 if attempts_file.exists() else 1
             attempts_file.write_text(str(attempts))
             if attempts <= failures:
-                raise ConnectionError(f"sink endpoint unreachable (call {attempts} of {failures} failing)")
+                raise ConnectionError(
+                    f"sink endpoint unreachable (call {attempts} of {failures} failing)"
+                )
 
             line = json.dumps(
                 {
