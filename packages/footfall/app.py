@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Litestar, Response, get
@@ -14,7 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Message, Scope
 
 from footfall import __version__
-from footfall.api import admin, device, legacy, read, system
+from footfall.api import admin, device, legacy, metrics, read, system
 from footfall.api.analytics import analytics_routes
 from footfall.api.deps import dependencies
 from footfall.config import Settings
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         system.live,
         system.ready,
         system.get_plugins,
+        metrics.get_metrics,
         *analytics_routes(service),
     ]
     route_handlers.extend(admin.routes)
@@ -113,7 +115,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         before_send=[_add_security_headers],
-        middleware=[DefineMiddleware(RateLimitMiddleware, settings=settings)],
+        middleware=[
+            metrics.latency_middleware,
+            DefineMiddleware(RateLimitMiddleware, settings=settings),
+        ],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
@@ -124,7 +129,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
 
+class _RedactQueryKeys(logging.Filter):
+    """Replace ``api_key=...`` in access-log lines: legacy devices send their key that way."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _QUERY_KEY.sub(r"\1api_key=[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str) and "api_key=" in record.msg:
+            record.msg = _QUERY_KEY.sub(r"\1api_key=[redacted]", record.msg)
+        return True
+
+
+_QUERY_KEY = re.compile(r"([?&])api_key=[^&\s\"]*")
+
+
 def _configure_logging(settings: Settings) -> None:
+    access_logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(item, _RedactQueryKeys) for item in access_logger.filters):
+        access_logger.addFilter(_RedactQueryKeys())
+
     footfall_logger = logging.getLogger("footfall")
     footfall_logger.setLevel(settings.log_level.upper())
     if not logging.getLogger().handlers and not footfall_logger.handlers:
