@@ -5,10 +5,10 @@ and :func:`footfall.ingest.store_batch`, so the storage sink writes them and the
 with them, exactly as if a device had sent them.
 
 Re-importing a file stores nothing twice. Rows with a ``seq`` are deduplicated by
-``(device, seq)`` like v1 uploads. Rows without one carry nothing that identifies them, so
-an import stores for each ``(device, time, direction)`` only as many events as the source
-has beyond those already stored: two visitors in the same second stay two, and a second
-run of the same file adds none.
+``(device, seq)`` like v1 uploads. Rows without one carry nothing that identifies them.
+For each ``(device, time, direction)`` an import therefore stores only as many events as
+the source has beyond those already stored. So two visitors in the same second stay two,
+and a second run of the same file adds none.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class ImportPlan:
 
 @dataclass
 class ImportSummary:
-    """What an import stored."""
+    """Counts of an import's stored, duplicate and rejected rows, with notes."""
 
     rows: int
     accepted: int
@@ -107,10 +107,11 @@ class ImportSummary:
 
 @dataclass(frozen=True, slots=True)
 class LegacyColumns:
-    """Where the earlier system's database keeps its movements.
+    """Table and column names of the movements in the earlier system's database.
 
-    The defaults are the schema that the earlier server creates: table ``movements`` with
-    columns ``apikey``, ``timestamp`` (epoch seconds) and ``is_entry`` (1 entry, 0 exit).
+    The defaults are the schema that the earlier server creates. It has the table
+    ``movements`` with the columns ``apikey``, ``timestamp`` (epoch seconds) and
+    ``is_entry`` (1 entry, 0 exit).
     """
 
     table: str = "movements"
@@ -148,7 +149,7 @@ def plan_csv_import(
     """Read and validate a CSV file with a header: ``device``, ``time``, ``direction``.
 
     ``time`` is epoch seconds or ISO 8601, ``direction`` is ``entry`` or ``exit``; an
-    optional ``seq`` column gives v1 sequence numbers. ``default_device`` stands in for a
+    optional ``seq`` column gives v1 sequence numbers. ``default_device`` replaces a
     missing ``device`` column or an empty cell. The devices must exist.
     """
     plan = ImportPlan()
@@ -421,8 +422,8 @@ def _entry_flag(value: Any) -> bool | None:
 
 
 def _number(value: Any) -> Any:
-    # The earlier server stored INTEGER seconds, but SQLite keeps whatever a column gets;
-    # numeric text is read as a number and anything else is left for validation to reject.
+    # The earlier server stored INTEGER seconds, but SQLite stores any type in any column.
+    # Numeric text is read as a number, and validation rejects anything else.
     if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
         return float(value)
     if isinstance(value, bytes):

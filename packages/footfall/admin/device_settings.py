@@ -1,9 +1,10 @@
 """A device's counting settings: defaults, validation and the ETag the device polls with.
 
-The settings are what ``GET /api/v1/devices/me/config`` returns: the counting line and its
-inside point, the band around the line in which a track has no side, how many observations
-confirm a crossing, the counting mode, the anchor point of a box, the detector's minimum
-score and the upload intervals. Coordinates are normalised to the frame (0 to 1, y down).
+``GET /api/v1/devices/me/config`` returns these settings. They are the counting line and its
+inside point, and the band around the line in which a track has no side. Then come the
+number of observations that confirm a crossing, the counting mode, the anchor point of a
+box, the detector's minimum score and the upload intervals. Coordinates are normalised to
+the frame (0 to 1, y down).
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ _FRAME = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
 #: Widest accepted band; the firmware core rejects a wider one.
 MAX_BAND = 0.25
 
-#: How far beyond the band the frame must reach on each side of the line, in frame widths;
-#: the firmware core applies the same margin (FF_MIN_SIDE_DEPTH).
+#: Depth of frame required beyond the band on each side of the line, in frame widths. The
+#: firmware core applies the same margin (FF_MIN_SIDE_DEPTH).
 MIN_SIDE_DEPTH = 0.05
 
 #: A line shorter than this (in frame widths) has no direction the counter can use.
@@ -168,9 +169,9 @@ def _check_line_geometry(line: dict[str, list[float]], band: float) -> None:
             field="line.inside",
         )
 
-    # A crossing counts only when a track is seen beyond the band on both sides, next to
-    # the segment (past its ends a person walks around the line), so the frame must reach
-    # the band plus a margin on each side within the strip that the segment sweeps.
+    # A crossing counts only when a track is seen beyond the band on both sides. Past the
+    # segment's ends a person walks around the line, so the depth is measured within the
+    # strip that the segment sweeps, and it must exceed the band plus a margin.
     inside_sign = 1.0 if inside_distance > 0 else -1.0
     start_along = ux * x1 + uy * y1
     strip = _clip(_FRAME, ux, uy, start_along)

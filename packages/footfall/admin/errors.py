@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["AdminError", "check_name"]
 
-#: Longest store or device name; the ``name`` columns are ``VARCHAR(200)``.
+#: Maximum length of a store or device name, set by the ``VARCHAR(200)`` name columns.
 MAX_NAME_LENGTH = 200
 
 

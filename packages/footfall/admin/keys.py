@@ -53,7 +53,7 @@ def create_api_key(
     An admin key has no scope, a viewer key needs ``store``, a device key needs ``device``
     (and ``store``, when given, must be that device's store). ``key`` registers a given
     secret instead of a generated one, for a device that already has a key from the earlier
-    system; it must be at least :data:`~footfall.keys.MIN_KEY_LENGTH` characters long.
+    system. It must be at least :data:`~footfall.keys.MIN_KEY_LENGTH` characters long.
     """
     store_id, device_id = _check_scope(conn, role, store, device)
     _check_label(label)

@@ -80,7 +80,7 @@ def downgrade_command(context: click.Context, revision: str, yes: bool) -> None:
 @click.option("--check", is_flag=True, help="Exit with code 1 when the schema is out of date.")
 @click.pass_context
 def status_command(context: click.Context, check: bool) -> None:
-    """Show the database's schema revision and the newest one this version knows."""
+    """Show the database's schema revision and the newest one of the installed code."""
     state = get_state(context)
     db = state.database(migrate=False)
     status: SchemaStatus = schema_status(db, state.manager)

@@ -1,4 +1,4 @@
-"""What the ``litestar footfall`` commands share: settings, plugin manager and database.
+"""Settings, plugin manager and database shared by the ``litestar footfall`` commands.
 
 Each is created on first use, so that ``--help`` and commands that need no database work
 even when the database cannot be opened.

@@ -41,7 +41,7 @@ def stores_group() -> None:
     type=_MINUTES,
     default=240,
     show_default=True,
-    help="Longest visit counted as dwell, in minutes; longer pairs are excluded.",
+    help="Maximum visit length counted as dwell, in minutes. Longer pairs are excluded.",
 )
 @click.pass_context
 def create_command(
