@@ -257,14 +257,15 @@ ff_err_t ff_tracker_update(ff_tracker_t *tracker, const ff_detection_t *detectio
         }
     }
 
-    /* Tracks without a hit age; tentative ones end at their first miss. */
+    /* Tracks without a hit age; tentative ones end sooner, since they may be false boxes. */
     for (size_t t = 0; t < FF_TRACKER_CAPACITY; t++) {
         ff_track_t *track = &tracker->tracks[t];
         if (track->id == 0 || track_hit[t]) {
             continue;
         }
         track->missed++;
-        if (!track->confirmed || track->missed >= FF_TRACK_MAX_MISSED) {
+        if ((!track->confirmed && track->missed > FF_TRACK_TENTATIVE_MAX_MISSED) ||
+            track->missed >= FF_TRACK_MAX_MISSED) {
             track->id = 0;
         }
     }

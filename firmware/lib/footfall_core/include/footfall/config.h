@@ -86,6 +86,11 @@
 #define FF_TRACK_MAX_MISSED 5
 #endif
 
+/* Missed frames a tentative (unconfirmed) track survives; one more ends it. */
+#ifndef FF_TRACK_TENTATIVE_MAX_MISSED
+#define FF_TRACK_TENTATIVE_MAX_MISSED 0
+#endif
+
 /*
  * Association gate: the distance from the predicted centre to the detection centre,
  * divided by the mean box height, must stay below it; box heights must also be within a
