@@ -1,8 +1,9 @@
-"""The core's uplink (C, through ctypes) against the real service on 127.0.0.1.
+"""The core's uplink and pipeline (C, through ctypes) against the real service on 127.0.0.1.
 
-Only the network is faked: a transport that forwards to the real service
-unless the test has cut the link, and that can lose a response after the
-service has stored the batch. Time is the uplink's injected uptime, so 37 s of
+Only the network and the camera are faked. The transport forwards to the real
+service unless the test has cut the link, and can lose a response after the
+service has stored the batch. The camera is a list of captures, each a set of
+detector boxes or a failure. Time is the core's injected uptime, so 37 s of
 outage take no wall-clock time.
 """
 
@@ -15,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from footfall.replay.core import CoreLibrary, load_core
+from footfall.replay.core import CoreLibrary, Detection, load_core
+from footfall.replay.device import SimulatedDevice
 from footfall.replay.uplink import (
     DeviceUplink,
     HttpAnswer,
@@ -27,6 +29,7 @@ from footfall.replay.uplink import (
 from .conftest import Service
 
 OUTAGE_MS = 37_000
+FRAME_MS = 143
 
 
 @dataclass
@@ -156,3 +159,67 @@ def test_uplink_heartbeat_reaches_service(core: CoreLibrary, service: Service) -
     assert reported["status"]["camera"] == "fault"
     assert reported["status"]["firmware"] == "9.9.9"
     assert reported["status"]["rssi_dbm"] == -61
+
+
+class RecordingNetwork:
+    """Forwards to the real service and keeps every heartbeat body sent."""
+
+    def __init__(self) -> None:
+        self._real = urllib_transport(timeout_s=30.0)
+        self.heartbeats: list[dict[str, object]] = []
+
+    def send(self, exchange: HttpExchange) -> HttpAnswer | None:
+        if exchange.url.endswith("/api/v1/devices/me/status") and exchange.body is not None:
+            self.heartbeats.append(json.loads(exchange.body))
+        return self._real(exchange)
+
+
+def _person(y: float) -> list[Detection]:
+    return [Detection(x=0.45, y=y - 0.10, w=0.10, h=0.20, score=0.9)]
+
+
+def test_camera_fault_heartbeat_and_reinit(core: CoreLibrary, service: Service) -> None:
+    network = RecordingNetwork()
+    device = SimulatedDevice(
+        core,
+        base_url=service.base_url,
+        api_key=service.device_key,
+        transport=network.send,
+        boot_id="camera-fault-test",
+    )
+    device.set_clock(0, (int(time.time()) - 900) * 1000)
+    now_ms = 0
+    queued = 0
+
+    def capture(boxes: list[Detection] | None) -> None:
+        nonlocal now_ms, queued
+        queued += device.capture(now_ms, boxes)
+        # Run every uplink step due by now, as the uplink task would between frames.
+        for _ in range(20):
+            if device.uplink.next_due_ms() > now_ms:
+                break
+            device.uplink.step(now_ms)
+        now_ms += FRAME_MS
+
+    # Two good frames with a person outside the line, then the camera fails.
+    capture(_person(0.30))
+    capture(_person(0.35))
+    for _ in range(12):
+        capture(None)
+    # The person crossed while the camera was blind, then frames return.
+    for y in (0.70, 0.75, 0.80, 0.85, 0.90, 0.92):
+        capture(_person(y))
+
+    assert device.reinits == 1
+    cameras = [heartbeat["camera"] for heartbeat in network.heartbeats]
+    assert cameras.count("fault") == 1
+    assert cameras[-1] == "ok"
+    assert queued == 0
+    assert device.uplink.depth() == 0
+
+    status, body = service.request("GET", "/api/v1/stores", key=service.admin_key)
+    assert status == 200, body
+    devices = [item for store in body["stores"] for item in store["devices"]]
+    reported = next(item for item in devices if item["name"] == service.device)
+    assert reported["status"]["boot_id"] == "camera-fault-test"
+    assert reported["status"]["camera"] == "ok"

@@ -328,6 +328,14 @@ class DeviceUplink:
         self.core.check(code, "ff_queue_push_stamped")
         return int(seq.value)
 
+    def queue_pointer(self) -> ctypes.Array[ctypes.c_char]:
+        """Return the queue's memory, for a pipeline that pushes into the same queue."""
+        return self._queue
+
+    def uplink_pointer(self) -> ctypes.Array[ctypes.c_char]:
+        """Return the uplink's memory, for calls that take an ff_uplink_t pointer."""
+        return self._uplink
+
     def resume_after(self, last_seq: int) -> None:
         """Number the next events after `last_seq` (-1 when the service holds none)."""
         code = self.core.lib.ff_queue_resume_after(self._queue, last_seq)
