@@ -56,8 +56,9 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-#: Most events sent to the storage sink in one transaction.
-_MAX_CHUNK = 500
+#: Maximum number of events stored in one transaction. The ingest path takes batches of up
+#: to FOOTFALL_MAX_BATCH_EVENTS, and a larger one would hold the write lock longer.
+_MAX_CHUNK = 1000
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -457,14 +458,15 @@ def run_import(
             key=lambda event: (event.time_ms, event.is_entry),
         )
 
-        for chunk in _chunks(sequenced, _MAX_CHUNK):
+        chunk_size = min(_MAX_CHUNK, settings.max_batch_events)
+        for chunk in _chunks(sequenced, chunk_size):
             outcome = store_batch(db, sinks, group.device, chunk, "v1")
             accepted += len(outcome.accepted)
             duplicates += outcome.duplicates
             if progress is not None:
                 progress(len(chunk))
 
-        for chunk in _chunks_at_time_boundaries(unsequenced, _MAX_CHUNK):
+        for chunk in _chunks_at_time_boundaries(unsequenced, chunk_size):
             new = _not_yet_stored(db, group.device.id, chunk)
             if new:
                 outcome = store_batch(db, sinks, group.device, new, "legacy")

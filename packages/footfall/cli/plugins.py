@@ -66,6 +66,6 @@ def rebuild_command(context: click.Context, store: str | None) -> None:
             f"rollup rebuilding is not available in this installation: {error}"
         ) from error
 
-    result = rollups.rebuild_rollups(db, store_id)
+    written = rollups.rebuild_rollups(db, store_id)
     scope = f"store {store!r}" if store is not None else "every store"
-    click.echo(f"Rebuilt the rollups of {scope}" + (f": {result}" if result is not None else ""))
+    click.echo(f"Rebuilt the rollups of {scope}: {written} quarter-hour rows written")
