@@ -8,8 +8,9 @@
 #    valgrind's callgrind, counting only inside ff_pipeline_on_frame. These are host x86-64
 #    instructions of a -O2 build: a proxy for the work, not an ESP32-S3 figure.
 # 2. Static memory: the structs a device keeps (pipeline, queue, uplink) plus the core's own
-#    .data and .bss, from a 32-bit Xtensa (xtensa-lx106-elf-gcc, ESP8266) compile with -Os,
-#    since the ESP32-S3 toolchain is not installable here; host x86-64 sizes are printed too.
+#    .data and .bss. They come from a 32-bit Xtensa compile (xtensa-lx106-elf-gcc for the
+#    ESP8266, -Os) because the ESP32-S3 toolchain cannot be installed here. The host x86-64
+#    sizes are printed too.
 # Needs cmake, gcc, valgrind, gcc-xtensa-lx106 and picolibc-xtensa-lx106-elf.
 set -euo pipefail
 
@@ -63,4 +64,5 @@ core_static="$(xtensa-lx106-elf-size -t "$xbuild"/[a-z]*.o | awk '/TOTALS/ {prin
 core_only=$((core_static - instances))
 echo "core .data + .bss: $core_only"
 echo "total static memory: $((instances + core_only))"
-echo "code (.text) of the core: $(xtensa-lx106-elf-size -t "$xbuild"/[a-z]*.o | awk '/TOTALS/ {print $1}') (instances.o adds none)"
+code="$(xtensa-lx106-elf-size -t "$xbuild"/[a-z]*.o | awk '/TOTALS/ {print $1}')"
+echo "code (.text) of the core: $code (instances.o adds none)"

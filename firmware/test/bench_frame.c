@@ -16,7 +16,7 @@
 
 #define PEOPLE 10
 
-/* The instances a device keeps; static, as on the device, so that size(1) sees them. */
+/* The instances a device keeps; static, as on the device, so that size(1) counts them. */
 static ff_queue_t queue;
 static ff_pipeline_t pipeline;
 static ff_uplink_t uplink;
@@ -66,7 +66,8 @@ int main(int argc, char **argv)
     ff_flash_t flash;
     ff_settings_t settings;
     ff_settings_default(&settings);
-    if (ff_ram_flash_init(&ram, 4096, 4, &flash) != FF_OK || ff_queue_init(&queue, &flash) != FF_OK ||
+    if (ff_ram_flash_init(&ram, 4096, 4, &flash) != FF_OK ||
+        ff_queue_init(&queue, &flash) != FF_OK ||
         ff_pipeline_init(&pipeline, &settings, &queue, NULL) != FF_OK) {
         fprintf(stderr, "bench_frame: initialisation failed\n");
         return 1;

@@ -158,7 +158,7 @@ static ff_err_t fake_send(void *ctx, const ff_http_request_t *request,
     body[0] = '\0';
     etag[0] = '\0';
     service->handler(service, recorded, &status, body, sizeof body, etag, sizeof etag);
-    if (fault == NET_LOSE_ANSWER) {
+    if (fault == NET_LOSE_RESPONSE) {
         return FF_ERR_TRANSPORT;
     }
 

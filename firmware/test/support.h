@@ -45,9 +45,9 @@ walk_count_t count_detections(const ff_settings_t *settings, const walk_point_t 
 
 /* What the fake network does with one request. */
 typedef enum {
-    NET_ANSWER = 0,     /* forward to the handler and return its answer */
-    NET_DOWN = 1,       /* no answer: the request never arrives */
-    NET_LOSE_ANSWER = 2 /* the request arrives and is handled, the answer is lost */
+    NET_RESPOND = 0,     /* forward to the handler and return its response */
+    NET_DOWN = 1,       /* no response: the request never arrives */
+    NET_LOSE_RESPONSE = 2 /* the request arrives and is handled, the response is lost */
 } net_fault_t;
 
 #define FAKE_MAX_REQUESTS 64
@@ -68,7 +68,7 @@ typedef void (*fake_handler_fn)(fake_service_t *service, const recorded_request_
                                 size_t etag_capacity);
 
 struct fake_service {
-    net_fault_t next_faults[FAKE_MAX_REQUESTS]; /* fault of request i (default: answer) */
+    net_fault_t next_faults[FAKE_MAX_REQUESTS]; /* fault of request i (default: response) */
     recorded_request_t requests[FAKE_MAX_REQUESTS]; /* every request that was sent */
     size_t request_count;
     fake_handler_fn handler;

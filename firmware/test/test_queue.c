@@ -75,7 +75,7 @@ static void overflow_drops_oldest(void **state)
     assert_int_equal(ff_queue_next_seq(&queue), FF_QUEUE_CAPACITY + 5);
 }
 
-static void reboot_keeps_unanswered(void **state)
+static void reboot_keeps_unacknowledged(void **state)
 {
     (void)state;
     push_many(10, EPOCH_MS);
@@ -274,7 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(fresh_flash_is_formatted, setup),
         cmocka_unit_test_setup(overflow_drops_oldest, setup),
-        cmocka_unit_test_setup(reboot_keeps_unanswered, setup),
+        cmocka_unit_test_setup(reboot_keeps_unacknowledged, setup),
         cmocka_unit_test_setup(reboot_keeps_drop_count, setup),
         cmocka_unit_test_setup(all_released_survives_reboot, setup),
         cmocka_unit_test_setup(power_cut_tears_one_record, setup),

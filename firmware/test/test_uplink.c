@@ -1,5 +1,5 @@
 /*
- * Uplink against a scripted service: batching, retries with backoff, lost answers,
+ * Uplink against a scripted service: batching, retries with backoff, lost responses,
  * error statuses, the legacy dialect, heartbeats, config polling and the seq probe.
  */
 #include <setjmp.h>
@@ -101,10 +101,10 @@ static void full_batch_goes_at_once(void **state)
 }
 
 /*
- * Four events; the network is down for 37 s after the first; the answer to the first
+ * Four events; the network is down for 37 s after the first; the response to the first
  * batch is lost, so it is sent again. The service ends with each event once.
  */
-static void outage_and_lost_answer(void **state)
+static void outage_and_lost_response(void **state)
 {
     (void)state;
     start(FF_PROTOCOL_V1);
@@ -129,7 +129,7 @@ static void outage_and_lost_answer(void **state)
         if (now >= down_from && now < down_until) {
             service.next_faults[index] = NET_DOWN;
         } else if (now >= 5000 && first_batch_request == 0) {
-            service.next_faults[index] = NET_LOSE_ANSWER; /* the first batch's answer */
+            service.next_faults[index] = NET_LOSE_RESPONSE; /* the first batch's response */
             first_batch_request = index + 1;
         }
 
@@ -157,7 +157,7 @@ static void outage_and_lost_answer(void **state)
         assert_int_equal(service.stored_time_ms[i], EPOCH_MS + push_at[i]);
     }
 
-    /* The first batch reached the service twice: once with its answer lost, once more. */
+    /* The first batch reached the service twice: once with its response lost, once more. */
     int first_batch_sends = 0;
     for (size_t i = 0; i < service.request_count; i++) {
         first_batch_sends += service.next_faults[i] != NET_DOWN &&
@@ -165,7 +165,7 @@ static void outage_and_lost_answer(void **state)
     }
     assert_int_equal(first_batch_sends, 2);
 
-    /* The lost answer and the outage each made failures; retries backed off with jitter. */
+    /* The lost response and the outage each made failures; retries backed off with jitter. */
     assert_true(failures >= 5);
     for (int i = 1; i < failures - 1; i++) {
         int64_t gap = failed_at[i] - failed_at[i - 1];
@@ -344,7 +344,7 @@ static void formatted_queue_probes_last_seq(void **state)
     assert_int_equal(ff_queue_seq_restored(&queue), 0);
     ff_queue_push_stamped(&queue, FF_DIRECTION_ENTRY, EPOCH_MS, NULL);
 
-    /* The service already holds seq 0 to 41 from before the flash was erased. */
+    /* The service already stores seq 0 to 41 from before the flash was erased. */
     for (int64_t seq = 0; seq < 42; seq++) {
         service.stored_seq[service.stored_count++] = seq;
     }
@@ -384,7 +384,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(batch_waits_for_interval),
         cmocka_unit_test(full_batch_goes_at_once),
-        cmocka_unit_test(outage_and_lost_answer),
+        cmocka_unit_test(outage_and_lost_response),
         cmocka_unit_test(server_error_keeps_batch),
         cmocka_unit_test(bad_request_drops_batch),
         cmocka_unit_test(too_large_halves_batch),

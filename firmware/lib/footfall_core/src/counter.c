@@ -188,9 +188,14 @@ static void observe_new(ff_counter_t *counter, const ff_observation_t *observati
     } else {
         track = claim_slot(counter, updated, out);
         if (track == NULL) {
+            /* Logged at the 1st, 2nd, 4th, 8th ... overflow so a crowd cannot flood the log. */
             counter->overflow++;
-            FF_LOGW(TAG, "no free slot for track %u (capacity %d); raise FF_COUNTER_CAPACITY",
-                    (unsigned)observation->track_id, FF_COUNTER_CAPACITY);
+            if ((counter->overflow & (counter->overflow - 1u)) == 0u) {
+                FF_LOGW(TAG, "no free slot for track %u (capacity %d, %u overflows); raise "
+                             "FF_COUNTER_CAPACITY",
+                        (unsigned)observation->track_id, FF_COUNTER_CAPACITY,
+                        (unsigned)counter->overflow);
+            }
             return;
         }
         memset(track, 0, sizeof *track);

@@ -389,8 +389,11 @@ static ff_err_t append(ff_queue_t *queue, int32_t direction, int64_t time_ms, in
         queue->released = oldest->seq + 1u;
         queue->dropped++;
         ring_drop_front(queue);
-        FF_LOGW(TAG, "queue full (%d events): dropped the oldest, %u dropped so far",
-                FF_QUEUE_CAPACITY, (unsigned)queue->dropped);
+        /* Logged at the 1st, 2nd, 4th, 8th ... drop; the heartbeat reports the exact count. */
+        if ((queue->dropped & (queue->dropped - 1u)) == 0u) {
+            FF_LOGW(TAG, "queue full (%d events): dropped the oldest, %u dropped so far",
+                    FF_QUEUE_CAPACITY, (unsigned)queue->dropped);
+        }
         record_t release = state_record(queue, RECORD_RELEASE);
         err = persist(queue, &release);
     }

@@ -277,10 +277,13 @@ ff_err_t ff_tracker_update(ff_tracker_t *tracker, const ff_detection_t *detectio
         }
         ff_track_t *track = free_slot(tracker);
         if (track == NULL) {
+            /* Logged at the 1st, 2nd, 4th, 8th ... overflow so a crowd cannot flood the log. */
             tracker->overflow++;
-            FF_LOGW(TAG, "no free track slot for a detection (capacity %d); raise "
-                         "FF_TRACKER_CAPACITY",
-                    FF_TRACKER_CAPACITY);
+            if ((tracker->overflow & (tracker->overflow - 1u)) == 0u) {
+                FF_LOGW(TAG, "no free track slot for a detection (capacity %d, %u overflows); "
+                             "raise FF_TRACKER_CAPACITY",
+                        FF_TRACKER_CAPACITY, (unsigned)tracker->overflow);
+            }
             continue;
         }
         const ff_detection_t *d = &detections[selected[k]];

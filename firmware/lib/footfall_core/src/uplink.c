@@ -10,11 +10,11 @@
 
 static const char *TAG = "ff_uplink";
 
-/* Rejection reasons logged per answer; the service keeps all of them anyway. */
+/* Rejection reasons logged per response; the service keeps all of them anyway. */
 #define MAX_LOGGED_REJECTIONS 3
 
 /* Static because the token array is large for a task stack; steps are not reentrant. */
-static ff_json_t answer_doc;
+static ff_json_t response_doc;
 
 size_t ff_uplink_sizeof(void)
 {
@@ -226,7 +226,9 @@ static ff_err_t exchange(ff_uplink_t *uplink, int32_t method, const char *if_non
     ff_err_t err = uplink->transport.send(uplink->transport.ctx, &request, &response);
     if (err != FF_OK) {
         result->err = FF_ERR_TRANSPORT;
-        FF_LOGW(TAG, "no answer from %s (%s)", uplink->url, ff_err_name(err));
+        /* The legacy URL carries the key in its query, which must not reach the log. */
+        FF_LOGW(TAG, "no response from %.*s (%s)", (int)strcspn(uplink->url, "?"), uplink->url,
+                ff_err_name(err));
         return FF_ERR_TRANSPORT;
     }
 
@@ -262,59 +264,59 @@ static void build_legacy_url(ff_uplink_t *uplink)
     }
 }
 
-static uint32_t answer_count(int32_t object, const char *name)
+static uint32_t response_count(int32_t object, const char *name)
 {
     double value = 0.0;
-    if (ff_json_number(&answer_doc, ff_json_get(&answer_doc, object, name), &value) != FF_OK ||
+    if (ff_json_number(&response_doc, ff_json_get(&response_doc, object, name), &value) != FF_OK ||
         value < 0.0) {
         return 0;
     }
     return (uint32_t)value;
 }
 
-/* Reads last_seq from a v1 answer: -1 for null, -2 when missing or unreadable. */
-static int64_t answer_last_seq(void)
+/* Reads last_seq from a v1 response: -1 for null, -2 when missing or unreadable. */
+static int64_t response_last_seq(void)
 {
-    int32_t index = ff_json_get(&answer_doc, 0, "last_seq");
+    int32_t index = ff_json_get(&response_doc, 0, "last_seq");
     double value = 0.0;
-    if (ff_json_is_null(&answer_doc, index)) {
+    if (ff_json_is_null(&response_doc, index)) {
         return -1;
     }
-    if (ff_json_number(&answer_doc, index, &value) != FF_OK || value < 0.0) {
+    if (ff_json_number(&response_doc, index, &value) != FF_OK || value < 0.0) {
         return -2;
     }
     return (int64_t)value;
 }
 
-static void read_v1_answer(ff_uplink_t *uplink, ff_uplink_result_t *result)
+static void read_v1_response(ff_uplink_t *uplink, ff_uplink_result_t *result)
 {
-    if (ff_json_parse(&answer_doc, uplink->response, strlen(uplink->response)) != FF_OK ||
-        answer_doc.tokens[0].type != FF_JSON_OBJECT) {
+    if (ff_json_parse(&response_doc, uplink->response, strlen(uplink->response)) != FF_OK ||
+        response_doc.tokens[0].type != FF_JSON_OBJECT) {
         /* 200 already says every event was dealt with; the body only adds detail. */
-        FF_LOGW(TAG, "events answer not readable (%u bytes); the batch is released anyway",
+        FF_LOGW(TAG, "events response not readable (%u bytes); the batch is released anyway",
                 (unsigned)strlen(uplink->response));
         return;
     }
-    result->accepted = answer_count(0, "accepted");
-    result->duplicates = answer_count(0, "duplicates");
+    result->accepted = response_count(0, "accepted");
+    result->duplicates = response_count(0, "duplicates");
 
-    int32_t rejected = ff_json_get(&answer_doc, 0, "rejected");
-    if (rejected >= 0 && answer_doc.tokens[rejected].type == FF_JSON_ARRAY) {
-        result->rejected = (uint32_t)answer_doc.tokens[rejected].size;
-        for (int32_t i = 0; i < answer_doc.tokens[rejected].size && i < MAX_LOGGED_REJECTIONS;
+    int32_t rejected = ff_json_get(&response_doc, 0, "rejected");
+    if (rejected >= 0 && response_doc.tokens[rejected].type == FF_JSON_ARRAY) {
+        result->rejected = (uint32_t)response_doc.tokens[rejected].size;
+        for (int32_t i = 0; i < response_doc.tokens[rejected].size && i < MAX_LOGGED_REJECTIONS;
              i++) {
             char reason[96];
-            int32_t item = ff_json_item(&answer_doc, rejected, i);
-            if (ff_json_string(&answer_doc, ff_json_get(&answer_doc, item, "reason"), reason,
+            int32_t item = ff_json_item(&response_doc, rejected, i);
+            if (ff_json_string(&response_doc, ff_json_get(&response_doc, item, "reason"), reason,
                                sizeof reason) != FF_OK) {
                 snprintf(reason, sizeof reason, "(no reason given)");
             }
             FF_LOGW(TAG, "service rejected event %u of the batch: %s",
-                    (unsigned)answer_count(item, "index"), reason);
+                    (unsigned)response_count(item, "index"), reason);
         }
     }
 
-    int64_t last_seq = answer_last_seq();
+    int64_t last_seq = response_last_seq();
     if (last_seq >= -1) {
         uplink->server_last_seq = last_seq;
     }
@@ -392,18 +394,18 @@ static ff_err_t send_batch(ff_uplink_t *uplink, int64_t now_ms, ff_uplink_result
     int32_t status = result->http_status;
     if (status == 200 || status == 201) {
         if (uplink->protocol == FF_PROTOCOL_V1) {
-            read_v1_answer(uplink, result);
-        } else if (ff_json_parse(&answer_doc, uplink->response, strlen(uplink->response)) ==
+            read_v1_response(uplink, result);
+        } else if (ff_json_parse(&response_doc, uplink->response, strlen(uplink->response)) ==
                    FF_OK) {
-            result->accepted = answer_count(0, "stored");
-            result->rejected = answer_count(0, "rejected");
+            result->accepted = response_count(0, "stored");
+            result->rejected = response_count(0, "rejected");
         }
         ff_queue_release(uplink->queue, last);
         uplink->failures = 0;
         uplink->batches_sent++;
         uplink->next_batch_ms = now_ms + (int64_t)uplink->settings.batch_interval_s * 1000;
         result->action = FF_UPLINK_SENT_BATCH;
-        FF_LOGI(TAG, "batch of %u events up to seq %llu answered: %u accepted, %u duplicates, "
+        FF_LOGI(TAG, "batch of %u events up to seq %llu acknowledged: %u accepted, %u duplicates, "
                      "%u rejected",
                 (unsigned)n, (unsigned long long)last, (unsigned)result->accepted,
                 (unsigned)result->duplicates, (unsigned)result->rejected);
@@ -430,7 +432,7 @@ static ff_err_t send_batch(ff_uplink_t *uplink, int64_t now_ms, ff_uplink_result
                 (unsigned)n, (unsigned long long)last, (int)status, uplink->response);
         return FF_ERR_HTTP_STATUS;
     }
-    FF_LOGW(TAG, "batch of %u events answered with HTTP %d; kept for a retry: %.120s",
+    FF_LOGW(TAG, "batch of %u events got HTTP %d; kept for a retry: %.120s",
             (unsigned)n, (int)status, uplink->response);
     back_off(uplink, now_ms);
     return FF_ERR_HTTP_STATUS;
@@ -445,7 +447,7 @@ static ff_err_t probe_last_seq(ff_uplink_t *uplink, int64_t now_ms, ff_uplink_re
                             result);
     if (err == FF_OK && result->http_status == 200) {
         uplink->server_last_seq = -2;
-        read_v1_answer(uplink, result);
+        read_v1_response(uplink, result);
         if (uplink->server_last_seq >= -1) {
             uplink->failures = 0;
             result->action = FF_UPLINK_RESUMED_SEQ;
@@ -455,7 +457,7 @@ static ff_err_t probe_last_seq(ff_uplink_t *uplink, int64_t now_ms, ff_uplink_re
     }
     if (err == FF_OK && !is_retryable_status(result->http_status)) {
         /* A service that cannot say its last seq: keep our numbering rather than stall. */
-        FF_LOGW(TAG, "service answered the seq probe with HTTP %d; keeping seq %llu",
+        FF_LOGW(TAG, "seq probe got HTTP %d; keeping seq %llu",
                 (int)result->http_status, (unsigned long long)ff_queue_next_seq(uplink->queue));
         result->action = FF_UPLINK_FAILED;
         result->err = FF_ERR_HTTP_STATUS;
@@ -572,7 +574,7 @@ static ff_err_t fetch_config(ff_uplink_t *uplink, int64_t now_ms, ff_uplink_resu
 
     result->action = FF_UPLINK_FAILED;
     if (err == FF_OK && !is_retryable_status(result->http_status)) {
-        FF_LOGE(TAG, "config request answered with HTTP %d: %.120s", (int)result->http_status,
+        FF_LOGE(TAG, "config request got HTTP %d: %.120s", (int)result->http_status,
                 uplink->response);
         uplink->next_config_ms = now_ms + interval_ms;
         result->err = FF_ERR_HTTP_STATUS;

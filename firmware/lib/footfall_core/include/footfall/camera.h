@@ -1,6 +1,6 @@
 /*
  * Camera supervision: counting starts only after a few valid frames, and a run of failed
- * captures puts the camera in fault and asks for a re-initialisation.
+ * captures puts the camera in fault and requests a re-initialisation.
  *
  *     ff_camera_supervisor_t camera;
  *     ff_camera_supervisor_init(&camera);

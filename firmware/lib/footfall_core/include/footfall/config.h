@@ -69,7 +69,7 @@
 #define FF_LABEL_CAPACITY 40
 #endif
 
-/* Maximum JSON tokens in a parsed answer or settings body. */
+/* Maximum JSON tokens in a parsed response or settings body. */
 #ifndef FF_JSON_MAX_TOKENS
 #define FF_JSON_MAX_TOKENS 64
 #endif
@@ -93,9 +93,9 @@
 
 /*
  * Association gate: the distance from the predicted centre to the detection centre,
- * divided by the mean box height, must stay below it; box heights must also be within a
+ * divided by the mean box height, must stay below it. Box heights must also be within a
  * factor of 2 of each other. 1.5 heights a frame is 2.5 m for a 1.7 m person, far faster
- * than walking at 7 frames a second, so the gate only keeps unrelated boxes apart; the
+ * than walking at 7 frames a second. So the gate only keeps unrelated boxes apart, and the
  * greedy cheapest-first matching decides between close ones.
  */
 #ifndef FF_TRACK_GATE

@@ -22,8 +22,8 @@ typedef enum {
     FF_ERR_EMPTY = 4,            /* nothing to return (empty queue, no stored settings) */
     FF_ERR_FLASH = 5,            /* the flash driver reported a read, write or erase failure */
     FF_ERR_CORRUPT = 6,          /* stored data failed its checksum or format check */
-    FF_ERR_TRANSPORT = 7,        /* no HTTP answer: connection refused, timed out, TLS failure */
-    FF_ERR_HTTP_STATUS = 8,      /* the service answered with an unexpected HTTP status */
+    FF_ERR_TRANSPORT = 7,        /* no HTTP response: connection refused, timed out, TLS failure */
+    FF_ERR_HTTP_STATUS = 8,      /* the service responded with an unexpected HTTP status */
     FF_ERR_PARSE = 9,            /* a JSON body could not be parsed or lacks a required field */
     FF_ERR_NOT_READY = 10,       /* a precondition is not met yet (for example the clock) */
     FF_ERR_BUFFER_TOO_SMALL = 11 /* an output buffer is too small for the result */

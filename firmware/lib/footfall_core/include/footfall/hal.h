@@ -59,7 +59,7 @@ typedef struct {
 } ff_http_request_t;
 
 /*
- * Answer filled by the transport. The core provides the buffers; the transport stores at
+ * Response filled by the transport. The core provides the buffers; the transport stores at
  * most body_capacity bytes (setting truncated when the body was longer) and writes the
  * ETag header, NUL-terminated, or an empty string when there is none.
  */
@@ -74,7 +74,7 @@ typedef struct {
 } ff_http_response_t;
 
 /*
- * Sends one request and waits for the answer. Returns FF_OK when an HTTP answer (any
+ * Sends one request and waits for the response. Returns FF_OK when an HTTP response (any
  * status) arrived, FF_ERR_TRANSPORT when none did (refused, timed out, TLS failure).
  */
 typedef ff_err_t (*ff_http_send_fn)(void *ctx, const ff_http_request_t *request,

@@ -1,14 +1,14 @@
 /*
- * Event queue: a bounded ring of entries and exits waiting for the service's answer,
+ * Event queue: a bounded ring of entries and exits waiting for the service's response,
  * persisted in a flash region so that it survives a reboot or a power cut.
  *
  *     static ff_queue_t queue;
- *     ff_queue_init(&queue, &flash);          // mounts: restores unanswered events and seq
+ *     ff_queue_init(&queue, &flash);          // mounts: restores unacknowledged events and seq
  *     ff_queue_push(&queue, FF_DIRECTION_ENTRY, capture_uptime_ms, &clock, &seq);
  *     ff_event_t batch[FF_UPLINK_BATCH_MAX];
  *     size_t n = 0;
  *     ff_queue_peek(&queue, batch, FF_UPLINK_BATCH_MAX, &n);
- *     // after the service answered the batch:
+ *     // after the service acknowledged the batch:
  *     ff_queue_release(&queue, batch[n - 1].seq);
  *
  * Every event gets the next sequence number; the counter only grows and survives reboots.
@@ -22,8 +22,8 @@
  * Flash layout: a log of 16-byte records with a CRC, written append-only across the
  * region's sectors in turn so that erases are spread evenly (wear levelling). A sector
  * opens with a header record (generation, next sequence number) followed by a checkpoint:
- * a copy of every unanswered event and the release mark. Event records and release records
- * (all events up to seq answered or dropped) follow. Mounting reads the newest sector with a
+ * a copy of every unacknowledged event and the release mark. Event records and release records
+ * (all events up to seq acknowledged or dropped) follow. Mounting reads the newest sector with a
  * complete checkpoint; a record torn by a power cut fails its CRC and is skipped. Each
  * sector must hold at least FF_QUEUE_CAPACITY + 34 records (4096-byte sectors hold 256).
  *
@@ -60,7 +60,7 @@ typedef struct {
     uint32_t head;  /* index of the oldest event */
     uint32_t count; /* events in the ring */
     uint64_t next_seq;
-    uint64_t released; /* events with seq < released are answered or dropped */
+    uint64_t released; /* events with seq < released are acknowledged or dropped */
     uint32_t dropped;  /* events dropped since the flash region was formatted */
     int32_t seq_restored; /* 0 after formatting an empty or unreadable region */
 
@@ -78,8 +78,8 @@ typedef struct {
 size_t ff_queue_sizeof(void);
 
 /*
- * Prepares the queue. With flash (not NULL), mounts the log: restores unanswered events,
- * the sequence counter and the drop count, or formats the region when it holds no valid
+ * Prepares the queue. With flash (not NULL), mounts the log: restores unacknowledged events,
+ * the sequence counter and the drop count, or formats the region when it contains no valid
  * log (ff_queue_seq_restored then returns 0). With NULL, the queue lives in RAM only.
  * Returns FF_ERR_CAPACITY when a sector is too small for the queue capacity.
  */
@@ -102,13 +102,13 @@ ff_err_t ff_queue_stamp(ff_queue_t *queue, const ff_clock_t *clock);
 /* Copies up to max of the oldest stamped events, in sequence order, without removing them. */
 ff_err_t ff_queue_peek(const ff_queue_t *queue, ff_event_t *events, size_t max, size_t *count);
 
-/* Removes every event with seq <= through_seq (the service answered them). */
+/* Removes every event with seq <= through_seq (the service acknowledged them). */
 ff_err_t ff_queue_release(ff_queue_t *queue, uint64_t through_seq);
 
 /*
  * Renumbers the waiting events to follow last_seq and moves the counter past it. Used
- * when the flash was erased and the service reports the highest seq it holds (last_seq);
- * pass -1 when the service holds none. Marks the counter as restored.
+ * when the flash was erased and the service reports the highest seq it stores (last_seq);
+ * pass -1 when the service stores none. Marks the counter as restored.
  */
 ff_err_t ff_queue_resume_after(ff_queue_t *queue, int64_t last_seq);
 

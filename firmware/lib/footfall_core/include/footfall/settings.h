@@ -80,8 +80,10 @@ ff_err_t ff_settings_validate(const ff_settings_t *settings, char *reason,
 
 /*
  * Parses the config body of GET /api/v1/devices/me/config into settings and validates it.
- * Fields missing from the body keep the values that settings holds on entry. On any error
+ * Fields missing from the body keep the values that settings contains on entry. On any error
  * settings is left unchanged and a reason is written.
+ * NOTE: not reentrant, because the JSON tokens live in a static buffer; call it from one
+ * task only (the uplink's on the device).
  */
 ff_err_t ff_settings_parse_json(const char *json, size_t length, ff_settings_t *settings,
                                 char *reason, size_t reason_capacity);

@@ -14,7 +14,7 @@
  * FF_TRACK_CONFIRM_HITS hits and ends after FF_TRACK_MAX_MISSED frames without a hit.
  * Only confirmed tracks produce observations, so an unconfirmed track never counts; when a
  * track is confirmed, its earlier hits are reported too, oldest first, so the counter
- * sees the whole path. Identity switches are linked by the line counter, not here.
+ * receives the whole path. Identity switches are linked by the line counter, not here.
  */
 #ifndef FOOTFALL_TRACKER_H
 #define FOOTFALL_TRACKER_H

@@ -17,7 +17,7 @@
  *     }
  *
  * v1 protocol: POST /api/v1/events with the batch; the batch leaves the queue only once
- * the service has answered it with 200 (every event then stored, a duplicate, or rejected
+ * the service has acknowledged it with 200 (every event then stored, a duplicate, or rejected
  * and kept by the service). Heartbeats go to POST /api/v1/devices/me/status every
  * heartbeat_interval_s and at once after ff_uplink_request_heartbeat. The config is polled
  * with If-None-Match at every heartbeat; a new body is validated, saved in the settings
@@ -25,7 +25,7 @@
  * /movements/?api_key=KEY with [{"time", "form"}], no heartbeat and no config; a retried
  * legacy batch may be stored twice.
  *
- * Failures (no answer, 5xx, 429, 401, 403) keep the batch and retry after an exponential
+ * Failures (no response, 5xx, 429, 401, 403) keep the batch and retry after an exponential
  * backoff from FF_BACKOFF_BASE_MS to FF_BACKOFF_MAX_MS, the wait drawn uniformly between
  * half and all of it (jitter). A 413 halves the batch size. A 400 on a batch drops it,
  * counted as dropped, because resending the same body cannot succeed.
@@ -79,7 +79,7 @@ typedef struct {
 typedef enum {
     FF_UPLINK_IDLE = 0,          /* nothing due */
     FF_UPLINK_WAITING = 1,       /* backing off after a failure */
-    FF_UPLINK_SENT_BATCH = 2,    /* a batch was answered and released */
+    FF_UPLINK_SENT_BATCH = 2,    /* a batch was acknowledged and released */
     FF_UPLINK_SENT_HEARTBEAT = 3,
     FF_UPLINK_FETCHED_CONFIG = 4, /* 200 or 304 */
     FF_UPLINK_RESUMED_SEQ = 5,   /* the empty probe batch returned last_seq */
@@ -89,7 +89,7 @@ typedef enum {
 typedef struct {
     int32_t action;      /* ff_uplink_action_t */
     int32_t err;         /* ff_err_t of the exchange */
-    int32_t http_status; /* 0 when there was no answer */
+    int32_t http_status; /* 0 when there was no response */
     uint32_t events_sent;
     uint32_t accepted;
     uint32_t duplicates;
