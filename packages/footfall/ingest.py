@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from footfall.clock import now_ms
 from footfall.config import Settings
 from footfall.db.engine import Database
 from footfall.db.models import RejectedEvent
+from footfall.metrics import record_batch
 from footfall.outbox import enqueue
 from footfall.plugin_types import Batch, DeviceRef, EventSink, IngestEvent, StoreOutcome
 from footfall.problems import ProblemError
@@ -262,9 +263,8 @@ def store_batch(
         dialect=dialect,
     )
 
-    outcome: StoreOutcome | None = None
-    queued = 0
-    with db.write() as connection:
+    def write(connection: Connection) -> tuple[StoreOutcome, int]:
+        outcome: StoreOutcome | None = None
         for sink in sinks.in_transaction:
             result = sink.write(batch, connection)
             if outcome is None and result is not None:
@@ -298,6 +298,10 @@ def store_batch(
             dialect=dialect,
         )
         queued = enqueue(connection, sinks.after_commit, accepted, received)
+        return outcome, queued
+
+    # Concurrent batches may share one transaction and its commit (see Database.write_grouped).
+    outcome, queued = db.write_grouped(write)
 
     if queued:
         sinks.outbox_written.set()
@@ -319,4 +323,5 @@ def store_batch(
         outcome.duplicates,
         queued,
     )
+    record_batch(device.store_name, len(outcome.accepted), outcome.duplicates, len(rejections))
     return outcome

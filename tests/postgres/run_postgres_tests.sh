@@ -77,7 +77,7 @@ export FOOTFALL_TEST_POSTGRES_URL="postgresql+psycopg://footfall@127.0.0.1:$port
 # The tests that touch the database: migrations, ingest, access control, analytics, the
 # PostgreSQL-only tests (several workers, both back ends agreeing) and the sinks.
 test_paths=()
-for path in tests/service tests/analytics tests/postgres tests/sinks tests/metrics; do
+for path in tests/api tests/service tests/analytics tests/postgres tests/sinks tests/metrics; do
   if [ -d "$path" ]; then
     test_paths+=("$path")
   fi
