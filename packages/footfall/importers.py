@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import re
 import sqlite3
 import time
@@ -60,6 +61,7 @@ _T = TypeVar("_T")
 #: to FOOTFALL_MAX_BATCH_EVENTS, and a larger one would hold the write lock longer.
 _MAX_CHUNK = 1000
 
+_INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -192,6 +194,8 @@ def plan_csv_import(
         candidates = [(line, _csv_event(cells, zone)) for line, cells in rows]
         events = _validate_v1(candidates, settings, now_s, plan.rejected)
         plan.groups.append(_DeviceEvents(_device_ref(device_row), events))
+
+    plan.rejected.sort(key=lambda rejection: rejection.row)
     return plan
 
 
@@ -216,11 +220,14 @@ def _csv_event(cells: dict[str, str], zone: ZoneInfo) -> tuple[dict[str, Any], b
         seconds = parse_time(text, zone)
     except (ValueError, OverflowError):
         return f"time {text!r} is neither epoch seconds nor an ISO 8601 time"
+    if not math.isfinite(seconds):
+        return f"time {text!r} is not a finite number of epoch seconds"
 
     seq_text = cells.get("seq", "")
     seq: Any = None
     if seq_text:
-        seq = int(seq_text) if seq_text.isdigit() else seq_text
+        # Whole numbers go to validation as integers, so that it can check their range.
+        seq = int(seq_text) if _INTEGER.fullmatch(seq_text) else seq_text
     # A row without a seq is checked by the v1 rules with a stand-in seq of 0, dropped again
     # afterwards, so that both kinds of row get the same time and direction checks.
     event = {
@@ -293,7 +300,13 @@ def plan_legacy_import(
                 )
             )
             continue
-        by_key[key].append((row_id, {"time": _number(timestamp), "form": form}))
+        seconds = _number(timestamp)
+        if isinstance(seconds, float) and not math.isfinite(seconds):
+            plan.rejected.append(
+                RowRejection(row_id, f"{columns.time} is {timestamp!r}, not a finite number")
+            )
+            continue
+        by_key[key].append((row_id, {"time": seconds, "form": form}))
 
     now_s = time.time()
     for key, rows in by_key.items():
@@ -304,6 +317,8 @@ def plan_legacy_import(
             continue
         events = _validate_legacy(rows, settings, now_s, plan.rejected)
         plan.groups.append(_DeviceEvents(_device_ref(device), events))
+
+    plan.rejected.sort(key=lambda rejection: rejection.row)
     return plan
 
 

@@ -134,6 +134,43 @@ def test_csv_with_seq_and_default_device(
     ]
 
 
+def test_csv_out_of_range_values(
+    run_cli: RunCli, db: Database, door: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "events.csv"
+    source.write_text(
+        "device,time,direction,seq\n"
+        "door-1,1e400,entry,1\n"
+        f"door-1,{T0},entry,-1\n"
+        f"door-1,{T0},entry,{2**53}\n"
+        f"door-1,{T0},exit,{2**53 - 1}\n",
+        encoding="utf-8",
+    )
+
+    result = run_cli("import", "csv", str(source))
+
+    assert result.exit_code == 1, result.output
+    assert "4 rows: 1 accepted, 0 duplicate, 3 rejected" in result.stdout
+    assert "row 2: time '1e400' is not a finite number of epoch seconds" in result.stdout
+    assert "row 3: seq must be an integer from 0 to 2^53-1, got -1" in result.stdout
+    assert f"row 4: seq must be an integer from 0 to 2^53-1, got {2**53}" in result.stdout
+    assert _events(db, door) == [(2**53 - 1, T0 * 1000, False)]
+
+
+def test_csv_rejections_listed_by_row(run_cli: RunCli, door: str, tmp_path: Path) -> None:
+    run_cli("devices", "create", "door-0", "--store", "Main St")
+    source = tmp_path / "events.csv"
+    source.write_text(
+        f"device,time,direction\ndoor-1,{T0},in\ndoor-0,{T0},out\ndoor-1,{T0},up\n",
+        encoding="utf-8",
+    )
+
+    result = run_cli("import", "csv", str(source))
+
+    listed = [line.split(":")[0].strip() for line in result.stdout.splitlines()[1:]]
+    assert listed == ["row 2", "row 3", "row 4"]
+
+
 def test_csv_header_errors(run_cli: RunCli, door: str, tmp_path: Path) -> None:
     no_device = tmp_path / "no_device.csv"
     no_device.write_text(f"time,direction\n{T0},entry\n", encoding="utf-8")
@@ -152,7 +189,7 @@ def test_csv_header_errors(run_cli: RunCli, door: str, tmp_path: Path) -> None:
     assert "does not exist" in missing.output
 
 
-def _legacy_db(path: Path, rows: list[tuple[int | str | None, object, str | None]]) -> None:
+def _legacy_db(path: Path, rows: list[tuple[float | str | None, object, str | None]]) -> None:
     """Write a database with the earlier server's schema and the given movements."""
     connection = sqlite3.connect(path)
     connection.execute(
@@ -186,16 +223,18 @@ def test_legacy_import_creates_devices_and_keys(
             (1_500_000_000, 1, key_b),
             (T0 + 6, 5, key_b),
             (T0 + 7, 0, None),
+            (float("inf"), 1, key_b),
         ],
     )
 
     result = run_cli("import", "legacy-db", str(source), "--store", "Main St")
 
     assert result.exit_code == 1, result.output
-    assert "7 rows: 4 accepted, 0 duplicate, 3 rejected" in result.stdout
+    assert "8 rows: 4 accepted, 0 duplicate, 4 rejected" in result.stdout
     assert "row 5: time 1500000000" in result.stdout
     assert "row 6: is_entry is 5: expected 1 (entry) or 0 (exit)" in result.stdout
     assert "row 7: the apikey cell is empty" in result.stdout
+    assert "row 8: timestamp is inf, not a finite number" in result.stdout
     assert key_a not in result.output
     assert key_b not in result.output
 
@@ -221,7 +260,7 @@ def test_legacy_import_creates_devices_and_keys(
     assert len(_events(db, name_a)) == 4
 
     again = run_cli("import", "legacy-db", str(source), "--store", "Main St")
-    assert "7 rows: 0 accepted, 4 duplicate, 3 rejected" in again.stdout
+    assert "8 rows: 0 accepted, 4 duplicate, 4 rejected" in again.stdout
     assert "Created device" not in again.output
 
 
