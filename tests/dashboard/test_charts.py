@@ -106,7 +106,7 @@ def test_dwell_prior_strength_control(service: Service, page: Any) -> None:
         assert drawn == (
             None if row["smoothed_s"] is None else pytest.approx(row["smoothed_s"] / 60)
         )
-    table = page.inner_text("#panel-dwell table")
+    table = page.text_content("#panel-dwell table") or ""
     assert "Visits (n)" in table
 
 
