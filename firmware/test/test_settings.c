@@ -147,6 +147,10 @@ static void bad_config_leaves_settings(void **state)
         "{\"line\": {\"start\": [0, 0.03], \"end\": [1, 0.03], \"inside\": [0.5, 1]}}",
         "{\"line\": {\"start\": [0, 0.5], \"end\": [1, 0.5]}}",
         "{\"line\": {\"start\": [0], \"end\": [1, 0.5], \"inside\": [0.5, 1]}}",
+        "{\"band\"}",
+        "{\"line\": {\"start\"}, \"band\": 0.03}",
+        "{\"band\": 0.03",
+        "{\"mode\": \"immediate\\",
     };
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         ff_settings_t settings = test_default_settings();

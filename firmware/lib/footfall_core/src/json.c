@@ -24,6 +24,21 @@ static ff_err_t add_token(ff_json_t *doc, uint8_t type, int32_t start, int32_t e
     return FF_OK;
 }
 
+/*
+ * Counts a child of an array or object. Object children alternate key and value, so a
+ * child at an even position is a key and must be a string. Returns 0 when it is not.
+ */
+static int add_child(ff_json_t *doc, int32_t parent, int32_t child)
+{
+    ff_json_token_t *container = &doc->tokens[parent];
+    if (container->type == FF_JSON_OBJECT && container->size % 2 == 0 &&
+        doc->tokens[child].type != FF_JSON_STRING) {
+        return 0;
+    }
+    container->size++;
+    return 1;
+}
+
 static int is_primitive_char(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' ||
@@ -60,7 +75,9 @@ ff_err_t ff_json_parse(ff_json_t *doc, const char *text, size_t length)
                 return err;
             }
             if (depth > 0) {
-                doc->tokens[stack[depth - 1]].size++;
+                if (!add_child(doc, stack[depth - 1], index)) {
+                    return FF_ERR_PARSE;
+                }
             } else {
                 root_values++;
             }
@@ -75,6 +92,9 @@ ff_err_t ff_json_parse(ff_json_t *doc, const char *text, size_t length)
             ff_json_token_t *open = &doc->tokens[stack[depth - 1]];
             if ((c == '}') != (open->type == FF_JSON_OBJECT)) {
                 return FF_ERR_PARSE;
+            }
+            if (open->type == FF_JSON_OBJECT && open->size % 2 != 0) {
+                return FF_ERR_PARSE; /* a key without a value */
             }
             open->end = (int32_t)i + 1;
             depth--;
@@ -122,7 +142,9 @@ ff_err_t ff_json_parse(ff_json_t *doc, const char *text, size_t length)
         }
 
         if (depth > 0) {
-            doc->tokens[stack[depth - 1]].size++;
+            if (!add_child(doc, stack[depth - 1], index)) {
+                return FF_ERR_PARSE;
+            }
         } else {
             root_values++;
         }
@@ -153,8 +175,9 @@ int32_t ff_json_get(const ff_json_t *doc, int32_t object, const char *key)
     int32_t end = doc->tokens[object].end;
     int32_t index = object + 1;
     while (index < doc->count && doc->tokens[index].start < end) {
+        /* A key without a value (malformed object) must not borrow the next token. */
         int32_t value = index + 1;
-        if (value >= doc->count) {
+        if (value >= doc->count || doc->tokens[value].start >= end) {
             return -1;
         }
         if (ff_json_string_is(doc, index, key)) {

@@ -22,7 +22,7 @@ typedef struct {
     uint8_t type;
     int32_t start; /* offset of the first character (after the quote for strings) */
     int32_t end;   /* offset after the last character (before the quote for strings) */
-    int32_t size;  /* children: members for objects (keys), items for arrays */
+    int32_t size;  /* children: keys and values for objects, items for arrays */
 } ff_json_token_t;
 
 typedef struct {

@@ -70,6 +70,9 @@ static size_t select_detections(const ff_tracker_t *tracker, const ff_detection_
                                 size_t count, uint16_t *selected)
 {
     size_t n = 0;
+    if (count > UINT16_MAX) {
+        count = UINT16_MAX; /* indices are 16-bit; no detector returns that many boxes */
+    }
     for (size_t i = 0; i < count; i++) {
         if (!is_usable(&detections[i], tracker->min_score)) {
             continue;
