@@ -7,7 +7,7 @@ modes, and the crossings Roboflow supervision's ByteTrack and LineZone count
 from the same detections, side by side in one run.
 
     python benchmarks/firmware_accuracy.py \\
-        --supervision-python .venv-supervision/bin/python > accuracy.md
+        --supervision-python ~/.venvs/supervision/bin/python > accuracy.md
 
 The supervision numbers need a separate virtual environment with
 `pip install supervision==0.26.1` (the last release line with ByteTrack);

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -71,6 +72,12 @@ class Service:
     admin_key: str
     store: str
     device: str
+    certificate: Path | None = None
+
+    def _context(self) -> ssl.SSLContext | None:
+        if self.certificate is None:
+            return None
+        return ssl.create_default_context(cafile=str(self.certificate))
 
     def request(
         self, method: str, path: str, key: str | None = None, body: Any = None
@@ -83,7 +90,7 @@ class Service:
         if key is not None:
             request.add_header("Authorization", f"Bearer {key}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30, context=self._context()) as response:
                 payload = response.read()
                 status = response.status
         except urllib.error.HTTPError as error:
@@ -127,7 +134,10 @@ def _last_line(output: str) -> str:
     return lines[-1]
 
 
-def _wait_live(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+def _wait_live(
+    base_url: str, process: subprocess.Popen[bytes], log_path: Path, certificate: Path | None
+) -> None:
+    context = ssl.create_default_context(cafile=str(certificate)) if certificate else None
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -136,7 +146,9 @@ def _wait_live(base_url: str, process: subprocess.Popen[bytes], log_path: Path) 
                 f"{log_path.read_text(errors='replace')}"
             )
         try:
-            with urllib.request.urlopen(base_url + "/health/live", timeout=2) as response:
+            with urllib.request.urlopen(
+                base_url + "/health/live", timeout=2, context=context
+            ) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -148,13 +160,43 @@ def _wait_live(base_url: str, process: subprocess.Popen[bytes], log_path: Path) 
     )
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """Start the real service on a free loopback port with a fresh SQLite file."""
+def _make_certificate(folder: Path) -> tuple[Path, Path]:
+    """Create a self-signed certificate for 127.0.0.1 with the openssl command."""
+    certificate = folder / "cert.pem"
+    key = folder / "key.pem"
+    completed = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"openssl could not create a test certificate:\n{completed.stderr}")
+    return certificate, key
+
+
+def _start_service(workdir: Path, tls: bool) -> Iterator[Service]:
     if not (REPO_ROOT / "packages" / "footfall" / "app.py").is_file():
         pytest.skip("the Footfall service (packages/footfall/app.py) is not in this checkout")
 
-    workdir = tmp_path_factory.mktemp("service")
     port = _free_port()
     env = dict(os.environ)
     env["FOOTFALL_DATABASE_URL"] = f"sqlite:///{workdir / 'footfall.db'}"
@@ -169,24 +211,27 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     )
     admin_key = _last_line(_run_cli(env, "keys", "create", "--role", "admin"))
 
+    command = [*_litestar_command(), "run", "--host", "127.0.0.1", "--port", str(port)]
+    certificate = None
+    if tls:
+        certificate, key = _make_certificate(workdir)
+        command += ["--ssl-certfile", str(certificate), "--ssl-keyfile", str(key)]
+
     log_path = workdir / "service.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*_litestar_command(), "run", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
-        _wait_live(base_url, process, log_path)
+        _wait_live(base_url, process, log_path, certificate)
         yield Service(
             base_url=base_url,
             device_key=device_key,
             admin_key=admin_key,
             store=STORE,
             device=DEVICE,
+            certificate=certificate,
         )
     finally:
         process.terminate()
@@ -195,3 +240,15 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """Start the real service on a free loopback port with a fresh SQLite file."""
+    yield from _start_service(tmp_path_factory.mktemp("service"), tls=False)
+
+
+@pytest.fixture(scope="module")
+def tls_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """Start the real service over HTTPS with a self-signed certificate for 127.0.0.1."""
+    yield from _start_service(tmp_path_factory.mktemp("tls_service"), tls=True)

@@ -205,6 +205,13 @@ def _print_report(result: ReplayResult, recording: Recording, line: CountingLine
     show_default=True,
     help="Device protocol used by --post.",
 )
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="PEM certificate(s) that --post trusts for an https:// service "
+    "(default: the system's root certificates).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def replay(
     *,
@@ -223,6 +230,7 @@ def replay(
     api_key: str | None,
     start_text: str | None,
     protocol: str,
+    ca_file: Path | None,
     as_json: bool,
 ) -> None:
     """Replay a MOTChallenge sequence folder or an ETH/UCY trajectory file through the core.
@@ -270,6 +278,7 @@ def replay(
                 base_url=post_url,
                 api_key=api_key,
                 protocol=protocol,
+                ca_file=ca_file,
             )
         except PostError as error:
             raise click.ClickException(str(error)) from None

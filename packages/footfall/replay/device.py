@@ -39,6 +39,7 @@ def _declare(core: CoreLibrary) -> None:
     if id(lib) in _declared:
         return
     err = ctypes.c_int
+
     lib.ff_pipeline_sizeof.restype = ctypes.c_size_t
     lib.ff_pipeline_init.argtypes = [
         ctypes.c_void_p,
@@ -56,6 +57,7 @@ def _declare(core: CoreLibrary) -> None:
         ctypes.POINTER(ctypes.c_size_t),
     ]
     lib.ff_pipeline_on_frame.restype = err
+
     lib.ff_pipeline_set_clock.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]
     lib.ff_pipeline_set_clock.restype = err
     lib.ff_pipeline_take_state_change.argtypes = [ctypes.c_void_p]
@@ -64,6 +66,7 @@ def _declare(core: CoreLibrary) -> None:
     lib.ff_pipeline_fill_status.restype = None
     lib.ff_uplink_request_heartbeat.argtypes = [ctypes.c_void_p]
     lib.ff_uplink_request_heartbeat.restype = None
+
     _declared.add(id(lib))
 
 
@@ -112,8 +115,8 @@ class SimulatedDevice:
     def capture(self, uptime_ms: int, boxes: Sequence[Detection] | None) -> int:
         """Handle one capture attempt; `boxes` None means the capture failed.
 
-        Returns the number of events queued, and like the camera task asks the
-        uplink for a heartbeat when the camera state changed.
+        Returns the number of events queued. Like the device's camera task, it
+        requests a heartbeat from the uplink when the camera state changed.
         """
         valid = boxes is not None
         items = list(boxes) if boxes is not None else []

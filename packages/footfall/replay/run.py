@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .core import ANCHORS, MODES, CoreLibrary, Counting, Crossing, Detection, Observation, Settings
 from .sources import Recording
@@ -165,7 +166,10 @@ def _service_last_seq(send: Transport, base_url: str, api_key: str) -> int:
     )
     answer = send(probe)
     if answer is None:
-        raise PostError(f"no response from {base_url}; check the URL and that the service runs")
+        raise PostError(
+            f"no response from {base_url}; check the URL, that the service runs and, for "
+            "https://, that its certificate is trusted (--ca-file)"
+        )
     if answer.status != 200:
         detail = answer.body[:300].decode(errors="replace")
         raise PostError(
@@ -185,6 +189,7 @@ def post_events(
     api_key: str,
     protocol: str = "v1",
     transport: Transport | None = None,
+    ca_file: Path | None = None,
     max_failures: int = 8,
     retry_sleep_s: float = 1.0,
 ) -> PostReport:
@@ -195,7 +200,7 @@ def post_events(
     posted in seconds. After a failed exchange the call really sleeps
     `retry_sleep_s` before the retry, and gives up after `max_failures` in a row.
     """
-    send = transport if transport is not None else urllib_transport()
+    send = transport if transport is not None else urllib_transport(ca_file=ca_file)
     uplink = DeviceUplink(
         core,
         base_url=base_url,
