@@ -86,7 +86,9 @@ def _resolve_resolution(requested: str, start_s: int, end_s: int) -> Literal["ho
 def _hour_rows(buckets: tuple[HourBucket, ...], counts: HourCounts) -> list[HourlyBucket]:
     offsets: dict[int, str] = {}
     rows = []
-    for index, bucket in enumerate(buckets):
+    for bucket, entries, exits, watched in zip(
+        buckets, counts.entries, counts.exits, counts.watched, strict=True
+    ):
         offset = offsets.get(bucket.offset_s)
         if offset is None:
             offset = offsets[bucket.offset_s] = format_offset(bucket.offset_s)
@@ -94,9 +96,9 @@ def _hour_rows(buckets: tuple[HourBucket, ...], counts: HourCounts) -> list[Hour
             HourlyBucket(
                 start=bucket.start_s * _MS,
                 offset=offset,
-                entries=counts.entries[index],
-                exits=counts.exits[index],
-                watched=counts.watched[index],
+                entries=entries,
+                exits=exits,
+                watched=watched,
             )
         )
     return rows
@@ -104,38 +106,50 @@ def _hour_rows(buckets: tuple[HourBucket, ...], counts: HourCounts) -> list[Hour
 
 def _day_rows(buckets: tuple[HourBucket, ...], counts: HourCounts) -> list[HourlyBucket]:
     rows: list[HourlyBucket] = []
+    day: HourlyBucket | None = None
     current_day: int | None = None
-    for index, bucket in enumerate(buckets):
-        if bucket.local_day != current_day:
+    for bucket, entries, exits, watched in zip(
+        buckets, counts.entries, counts.exits, counts.watched, strict=True
+    ):
+        if day is None or bucket.local_day != current_day:
             # A day starts with its first hour bucket: local midnight, or the first valid
             # instant of the date where midnight falls into a daylight-saving gap.
             current_day = bucket.local_day
-            rows.append(
-                HourlyBucket(
-                    start=bucket.start_s * _MS,
-                    offset=format_offset(bucket.offset_s),
-                    entries=0,
-                    exits=0,
-                    watched=False,
-                )
+            day = HourlyBucket(
+                start=bucket.start_s * _MS,
+                offset=format_offset(bucket.offset_s),
+                entries=0,
+                exits=0,
+                watched=False,
             )
-        day = rows[-1]
-        day.entries += counts.entries[index]
-        day.exits += counts.exits[index]
-        day.watched = day.watched or counts.watched[index]
+            rows.append(day)
+        day.entries += entries
+        day.exits += exits
+        day.watched = day.watched or watched
     return rows
 
 
 def _profile(buckets: tuple[HourBucket, ...], counts: HourCounts) -> list[ProfileHour]:
-    profile = [ProfileHour(hour=hour, entries=0, exits=0, hours_observed=0) for hour in range(24)]
-    for index, bucket in enumerate(buckets):
-        if not counts.watched[index]:
-            continue
-        slot = profile[bucket.clock_hour]
-        slot.entries += counts.entries[index]
-        slot.exits += counts.exits[index]
-        slot.hours_observed += 1
-    return profile
+    entries_by_hour = [0] * 24
+    exits_by_hour = [0] * 24
+    observed = [0] * 24
+    for bucket, entries, exits, watched in zip(
+        buckets, counts.entries, counts.exits, counts.watched, strict=True
+    ):
+        if watched:
+            hour = bucket.local_hour % 24
+            entries_by_hour[hour] += entries
+            exits_by_hour[hour] += exits
+            observed[hour] += 1
+    return [
+        ProfileHour(
+            hour=hour,
+            entries=entries_by_hour[hour],
+            exits=exits_by_hour[hour],
+            hours_observed=observed[hour],
+        )
+        for hour in range(24)
+    ]
 
 
 class HourlyAnalytic:
@@ -167,10 +181,11 @@ class HourlyAnalytic:
         end_s = math.ceil(query.end.timestamp())
         resolution = _resolve_resolution(params.resolution, start_s, end_s)
 
-        buckets = hour_buckets(query.zone, start_s, end_s, whole_days=resolution == "day")
+        grid = hour_buckets(query.zone, start_s, end_s, whole_days=resolution == "day")
         with query.db.read() as connection:
-            counts = read_hour_counts(connection, query.device_ids, buckets)
+            counts = read_hour_counts(connection, query.device_ids, grid)
 
+        buckets = grid.buckets
         rows = _hour_rows(buckets, counts) if resolution == "hour" else _day_rows(buckets, counts)
         return HourlyResult(
             zone=query.zone.key,

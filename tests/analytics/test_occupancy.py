@@ -97,7 +97,9 @@ def test_negative_occupancy_is_drift(adb: AnalyticsDb) -> None:
 def test_occupancy_ignores_other_stores(adb: AnalyticsDb) -> None:
     store = adb.add_store("one", "UTC")
     other = adb.add_store("two", "UTC")
-    adb.add_events(adb.add_device(other, "other-door"), [(iso_ms("2024-05-06T09:00:00+00:00"), True)])
+    adb.add_events(
+        adb.add_device(other, "other-door"), [(iso_ms("2024-05-06T09:00:00+00:00"), True)]
+    )
     adb.add_device(store, "door")
 
     occupancy = current_occupancy(adb.db, store, iso_ms("2024-05-06T12:00:00+00:00"))

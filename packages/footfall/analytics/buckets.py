@@ -13,9 +13,9 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from footfall.analytics.zones import offset_segments
+from footfall.analytics.zones import OffsetSegment, offset_segments
 
-__all__ = ["HourBucket", "hour_buckets", "local_date_ordinal"]
+__all__ = ["BucketGrid", "HourBucket", "hour_buckets", "local_date_ordinal"]
 
 _HOUR_S = 3600
 _DAY_S = 86400
@@ -51,6 +51,34 @@ class HourBucket:
         return self.local_hour // 24
 
 
+@dataclass(frozen=True, slots=True)
+class BucketGrid:
+    """Consecutive hour buckets of one zone, with the lookups that queries need.
+
+    Grids are cached per zone and range, so these lookups are built once per range rather
+    than on every request.
+    """
+
+    buckets: tuple[HourBucket, ...]
+    segments: tuple[OffsetSegment, ...]
+    """The spans of constant UTC offset that the buckets cover, in order."""
+    position: dict[tuple[int, int], int]
+    """Index of each bucket by ``(offset_s, local_hour)``, the key that queries group by."""
+
+    @classmethod
+    def of(cls, buckets: tuple[HourBucket, ...]) -> BucketGrid:
+        """Build the grid of consecutive buckets."""
+        segments: list[OffsetSegment] = []
+        for bucket in buckets:
+            if segments and segments[-1].offset_s == bucket.offset_s:
+                last = segments[-1]
+                segments[-1] = OffsetSegment(last.start_s, bucket.end_s, last.offset_s)
+            else:
+                segments.append(OffsetSegment(bucket.start_s, bucket.end_s, bucket.offset_s))
+        position = {(b.offset_s, b.local_hour): index for index, b in enumerate(buckets)}
+        return cls(buckets, tuple(segments), position)
+
+
 def local_date_ordinal(zone: ZoneInfo, epoch_s: int) -> int:
     """Return the local date of an instant as days since 1970-01-01."""
     local = datetime.fromtimestamp(epoch_s, zone)
@@ -74,9 +102,7 @@ def _all_hour_buckets(zone_key: str, start_s: int, end_s: int) -> tuple[HourBuck
     return tuple(buckets)
 
 
-def hour_buckets(
-    zone: ZoneInfo, start_s: int, end_s: int, whole_days: bool = False
-) -> tuple[HourBucket, ...]:
+def hour_buckets(zone: ZoneInfo, start_s: int, end_s: int, whole_days: bool = False) -> BucketGrid:
     """Return the wall-clock hours of ``zone`` that intersect ``[start_s, end_s)``.
 
     The first and last buckets are whole, so the buckets may reach beyond the range. With
@@ -88,9 +114,7 @@ def hour_buckets(
 
 
 @lru_cache(maxsize=128)
-def _hour_buckets_cached(
-    zone_key: str, start_s: int, end_s: int, whole_days: bool
-) -> tuple[HourBucket, ...]:
+def _hour_buckets_cached(zone_key: str, start_s: int, end_s: int, whole_days: bool) -> BucketGrid:
     zone = ZoneInfo(zone_key)
 
     # Generate on a day-aligned grid around the range so that repeated requests for nearby
@@ -102,5 +126,5 @@ def _hour_buckets_cached(
     if whole_days:
         first_day = local_date_ordinal(zone, start_s)
         last_day = local_date_ordinal(zone, end_s - 1)
-        return tuple(b for b in every if first_day <= b.local_day <= last_day)
-    return tuple(b for b in every if b.end_s > start_s and b.start_s < end_s)
+        return BucketGrid.of(tuple(b for b in every if first_day <= b.local_day <= last_day))
+    return BucketGrid.of(tuple(b for b in every if b.end_s > start_s and b.start_s < end_s))

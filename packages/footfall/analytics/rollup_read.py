@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, case, func, literal, select
 
-from footfall.analytics.buckets import HourBucket
+from footfall.analytics.buckets import BucketGrid
 from footfall.analytics.zones import OffsetSegment
 from footfall.db.models import QUARTER_S, QuarterCount
 
@@ -55,24 +55,21 @@ def local_hour_expressions(
 
 
 def read_hour_counts(
-    connection: Connection, device_ids: Sequence[int], buckets: Sequence[HourBucket]
+    connection: Connection, device_ids: Sequence[int], grid: BucketGrid
 ) -> HourCounts:
-    """Sum the devices' quarter rows into the given consecutive hour buckets of one zone.
+    """Sum the devices' quarter rows into the hour buckets of ``grid``.
 
     A bucket is watched when at least one of the devices has a quarter row in it, that is,
     sent an event or a heartbeat during it.
     """
+    buckets = grid.buckets
     entries = [0] * len(buckets)
     exits = [0] * len(buckets)
     watched = [False] * len(buckets)
     if not buckets or not device_ids:
         return HourCounts(entries, exits, watched)
 
-    start_s = buckets[0].start_s
-    end_s = buckets[-1].end_s
-    segments = offset_segments_for(buckets)
-    offset, local_hour = local_hour_expressions(QuarterCount.quarter, segments)
-
+    offset, local_hour = local_hour_expressions(QuarterCount.quarter, grid.segments)
     statement = (
         select(
             offset,
@@ -82,32 +79,20 @@ def read_hour_counts(
         )
         .where(
             QuarterCount.device_id.in_(device_ids),
-            QuarterCount.quarter >= start_s // QUARTER_S,
-            QuarterCount.quarter < end_s // QUARTER_S,
+            QuarterCount.quarter >= buckets[0].start_s // QUARTER_S,
+            QuarterCount.quarter < buckets[-1].end_s // QUARTER_S,
         )
         .group_by(offset, local_hour)
     )
 
-    position = {(b.offset_s, b.local_hour): index for index, b in enumerate(buckets)}
+    position = grid.position
     for row_offset, row_hour, row_entries, row_exits in connection.execute(statement):
         index = position.get((row_offset, row_hour))
         if index is None:
             # Only possible where a zone's offset is not a whole number of quarter hours,
             # which no zone has had since 1980; such a row has no bucket to land in.
             continue
-        entries[index] = int(row_entries)
-        exits[index] = int(row_exits)
+        entries[index] = row_entries
+        exits[index] = row_exits
         watched[index] = True
     return HourCounts(entries, exits, watched)
-
-
-def offset_segments_for(buckets: Sequence[HourBucket]) -> list[OffsetSegment]:
-    """Return the offset segments that consecutive buckets span, without a zone lookup."""
-    segments: list[OffsetSegment] = []
-    for bucket in buckets:
-        if segments and segments[-1].offset_s == bucket.offset_s:
-            last = segments[-1]
-            segments[-1] = OffsetSegment(last.start_s, bucket.end_s, last.offset_s)
-        else:
-            segments.append(OffsetSegment(bucket.start_s, bucket.end_s, bucket.offset_s))
-    return segments
