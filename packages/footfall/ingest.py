@@ -92,6 +92,12 @@ def decode_json(body: bytes) -> Any:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as error:
         first_error = str(error)
+    except RecursionError:
+        raise ProblemError(
+            400,
+            "the request body is JSON nested too deeply: send the documented shape",
+            errors=[("body", "nested too deeply")],
+        ) from None
     try:
         return json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):

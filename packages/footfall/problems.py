@@ -134,7 +134,21 @@ def _handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Respons
     )
 
 
+def _handle_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # msgspec raises RecursionError, not a DecodeError, on a JSON body nested thousands of
+    # levels deep, while Litestar parses a handler's ``data``. It is logged with its stack in
+    # case a handler itself recursed without end.
+    logger.warning("RecursionError on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        400,
+        "the request body is JSON nested too deeply: send the documented shape",
+        [{"field": "body", "message": "nested too deeply"}],
+    )
+
+
 exception_handlers: dict[type[Exception] | int, Any] = {
     HTTPException: _handle_http,
+    RecursionError: _handle_recursion,
     HTTP_500_INTERNAL_SERVER_ERROR: _handle_internal,
 }

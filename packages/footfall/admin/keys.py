@@ -68,7 +68,9 @@ def create_api_key(
 
 def get_key(conn: Connection, key_id: int) -> KeyRow:
     """Return the key with this id; raise :class:`AdminError` (404) when there is none."""
-    row = conn.execute(_select_keys().where(ApiKey.id == key_id)).first()
+    # An id beyond 64 bits cannot be stored, and the drivers fail on it instead of matching.
+    in_range = -(2**63) <= key_id < 2**63
+    row = conn.execute(_select_keys().where(ApiKey.id == key_id)).first() if in_range else None
     if row is None:
         raise AdminError(
             f"API key {key_id} not found: list the key ids with `litestar footfall keys list`",

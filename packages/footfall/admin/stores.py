@@ -146,7 +146,8 @@ def _check_timezone(timezone: object) -> None:
         )
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name longer than the file system allows ("File name too long").
         raise AdminError(
             f"time zone {timezone!r} is not an IANA time zone name: use a name such as "
             "'Europe/Berlin' or 'UTC'",

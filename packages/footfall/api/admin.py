@@ -267,7 +267,9 @@ def list_rejected(
 class OutboxRetry(msgspec.Struct, forbid_unknown_fields=True):
     """Outbox rows to make due now; an empty list retries every dead row."""
 
-    ids: list[int] = msgspec.field(default_factory=list)
+    ids: list[Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]] = msgspec.field(
+        default_factory=list
+    )
 
 
 class OutboxRetried(msgspec.Struct):

@@ -89,6 +89,9 @@ _STATUS_FIELDS: dict[str, tuple[type, ...]] = {
 }
 _CAMERA_STATES = ("starting", "ok", "fault")
 
+#: Fields stored in 32-bit integer columns.
+_INT32_FIELDS = frozenset({"queue_depth", "rssi_dbm"})
+
 
 def _validate_status(document: Any) -> dict[str, Any]:
     if not isinstance(document, dict):
@@ -104,8 +107,13 @@ def _validate_status(document: Any) -> dict[str, Any]:
             errors.append((name, f"must be {'a number' if float in kinds else kinds[0].__name__}"))
         elif isinstance(value, int) and not -(2**63) <= value < 2**63:
             errors.append((name, "out of range"))
+        elif isinstance(value, int) and name in _INT32_FIELDS and not -(2**31) <= value < 2**31:
+            errors.append((name, "out of range for a 32-bit integer"))
         elif isinstance(value, str) and len(value) > 64:
             errors.append((name, "longer than 64 characters"))
+        elif isinstance(value, str) and not value.isprintable():
+            # PostgreSQL text cannot hold NUL, and no device sends control characters.
+            errors.append((name, "contains control characters"))
     if not errors and document["camera"] not in _CAMERA_STATES:
         errors.append(("camera", "must be 'starting', 'ok' or 'fault'"))
     if not errors and (document["fps"] != document["fps"] or abs(document["fps"]) > 1e6):

@@ -31,6 +31,9 @@ __all__ = ["create_api_key", "get_movements", "post_movements"]
 
 _LEGACY = {LEGACY_QUERY_KEY: True}
 
+#: Longest key ``/createApiKey/`` stores: the API-key scheme does not read longer keys.
+MAX_LEGACY_KEY_LENGTH = 256
+
 #: Most movements one ``/getMovements/`` call returns.
 MAX_MOVEMENTS = 10_000
 
@@ -99,7 +102,9 @@ def get_movements(
             400, "date must be a finite number of epoch seconds", errors=[("date", "not finite")]
         )
 
-    query = select(Event.time_ms, Event.is_entry).where(Event.time_ms <= int(date * 1000))
+    # Clamped so that a date centuries away still fits the 64-bit column it is compared with.
+    newest_ms = max(-(2**62), min(int(date * 1000), 2**62))
+    query = select(Event.time_ms, Event.is_entry).where(Event.time_ms <= newest_ms)
     if principal.role == "device":
         query = query.where(Event.device_id == principal.device_id)
     elif principal.role == "viewer":
@@ -148,15 +153,16 @@ def create_api_key(
     requested = document.get("api_key", "")
     if requested and (
         len(requested) < MIN_KEY_LENGTH
+        or len(requested) > MAX_LEGACY_KEY_LENGTH
         or not requested.isascii()
         or not requested.isprintable()
         or " " in requested
     ):
         raise ProblemError(
             400,
-            f"api_key must be at least {MIN_KEY_LENGTH} printable ASCII characters without "
-            "spaces, or empty to have one generated",
-            errors=[("api_key", "too short or not printable ASCII")],
+            f"api_key must be {MIN_KEY_LENGTH} to {MAX_LEGACY_KEY_LENGTH} printable ASCII "
+            "characters without spaces, or empty to have one generated",
+            errors=[("api_key", "too short, too long or not printable ASCII")],
         )
 
     with service.db.write() as connection:
