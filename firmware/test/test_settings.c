@@ -185,6 +185,47 @@ static void json_round_trip(void **state)
                      FF_ERR_BUFFER_TOO_SMALL);
 }
 
+static void mutated_bodies_never_crash(void **state)
+{
+    (void)state;
+    /* Random byte edits of a valid body; run under ASan this checks every read of the parser. */
+    const char *valid =
+        "{\"line\":{\"start\":[0,0.5],\"end\":[1,0.5],\"inside\":[0.5,1]},\"band\":0.02,"
+        "\"confirm\":2,\"mode\":\"immediate\",\"anchor\":\"center\",\"min_score\":0.7,"
+        "\"batch_interval_s\":5,\"heartbeat_interval_s\":60}";
+    const char alphabet[] = "{}[]\":,\\ 0123456789.-eEtrufalsn";
+    size_t length = strlen(valid);
+    uint32_t rng = 12345;
+    int accepted = 0;
+
+    for (int round = 0; round < 20000; round++) {
+        char body[512];
+        memcpy(body, valid, length);
+        size_t body_length = length;
+        int edits = 1 + (int)(test_rng(&rng) % 4u);
+        for (int e = 0; e < edits; e++) {
+            size_t at = test_rng(&rng) % body_length;
+            body[at] = alphabet[test_rng(&rng) % (sizeof alphabet - 1u)];
+        }
+        if (test_rng(&rng) % 4u == 0u) {
+            body_length = test_rng(&rng) % body_length; /* a truncated body */
+        }
+
+        ff_settings_t settings = test_default_settings();
+        ff_settings_t before = settings;
+        char reason[160] = "";
+        ff_err_t err = ff_settings_parse_json(body, body_length, &settings, reason, sizeof reason);
+        if (err == FF_OK) {
+            accepted++;
+            assert_int_equal(ff_settings_validate(&settings, reason, sizeof reason), FF_OK);
+        } else {
+            assert_true(ff_settings_equal(&settings, &before));
+            assert_true(strlen(reason) > 0);
+        }
+    }
+    assert_true(accepted > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +239,7 @@ int main(void)
         cmocka_unit_test(config_body_parsed),
         cmocka_unit_test(bad_config_leaves_settings),
         cmocka_unit_test(json_round_trip),
+        cmocka_unit_test(mutated_bodies_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
