@@ -31,7 +31,9 @@ def main() -> None:
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        page = browser.new_page(
+            viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Europe/London"
+        )
         open_dashboard(page, service.url, service.viewer_key, "store=Berlin&range=7d")
         page.screenshot(path=str(target), full_page=True)
         browser.close()
