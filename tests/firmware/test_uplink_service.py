@@ -18,6 +18,7 @@ import pytest
 
 from footfall.replay.core import CoreLibrary, Detection, load_core
 from footfall.replay.device import SimulatedDevice
+from footfall.replay.run import service_last_seq
 from footfall.replay.uplink import (
     DeviceUplink,
     HttpAnswer,
@@ -66,6 +67,16 @@ class FaultyNetwork:
         return answer
 
 
+def _continue_numbering(uplink: DeviceUplink, service: Service) -> None:
+    """Number new events after the device's stored ones, as a device with flash does.
+
+    Every test here starts a new RAM queue for the same device, whose numbers
+    would otherwise restart at 0 and be taken as duplicates.
+    """
+    send = urllib_transport(timeout_s=30.0)
+    uplink.resume_after(service_last_seq(send, service.base_url, service.device_key))
+
+
 def _run(uplink: DeviceUplink, network: FaultyNetwork, until_ms: int) -> list[UplinkResult]:
     """Step the uplink on its own schedule until `until_ms` of uptime."""
     steps = []
@@ -94,6 +105,7 @@ def test_uplink_outage_and_lost_response(core: CoreLibrary, service: Service) ->
         boot_id="outage-test",
         seed=7,
     )
+    _continue_numbering(uplink, service)
     # Device times a few minutes in the past, with millisecond fractions.
     start_ms = (int(time.time()) - 600) * 1000 + 250
     device_times_ms = [start_ms, start_ms + 1_500, start_ms + 12_125, start_ms + 30_999]
@@ -147,6 +159,7 @@ def test_uplink_heartbeat_reaches_service(core: CoreLibrary, service: Service) -
         boot_id="heartbeat-test",
         firmware="9.9.9",
     )
+    _continue_numbering(uplink, service)
     uplink.set_status(fps=6.5, camera="fault", rssi_dbm=-61, free_heap=123456)
     steps = _run(uplink, network, until_ms=3_000)
     assert any(step.action == "sent_heartbeat" for step in steps)
@@ -187,6 +200,7 @@ def test_camera_fault_heartbeat_and_reinit(core: CoreLibrary, service: Service) 
         transport=network.send,
         boot_id="camera-fault-test",
     )
+    _continue_numbering(device.uplink, service)
     device.set_clock(0, (int(time.time()) - 900) * 1000)
     now_ms = 0
     queued = 0
@@ -223,3 +237,73 @@ def test_camera_fault_heartbeat_and_reinit(core: CoreLibrary, service: Service) 
     reported = next(item for item in devices if item["name"] == service.device)
     assert reported["status"]["boot_id"] == "camera-fault-test"
     assert reported["status"]["camera"] == "ok"
+
+
+def test_events_before_sntp_get_wall_time(core: CoreLibrary, service: Service) -> None:
+    network = RecordingNetwork()
+    device = SimulatedDevice(
+        core,
+        base_url=service.base_url,
+        api_key=service.device_key,
+        transport=network.send,
+        boot_id="clock-test",
+    )
+    _continue_numbering(device.uplink, service)
+    # A person walks in while the clock is still unknown (no SNTP yet).
+    walk = [0.20, 0.30, 0.40, 0.48, 0.56, 0.64, 0.72, 0.80, 0.88]
+    queued = 0
+    for index, y in enumerate(walk):
+        queued += device.capture(1_000 + index * FRAME_MS, _person(y))
+    assert queued == 1
+
+    # Unstamped events are not sent: there is no wall time to send yet.
+    for now_ms in range(2_500, 20_000, 2_500):
+        device.uplink.step(now_ms)
+    assert device.uplink.depth() == 1
+
+    # SNTP syncs at uptime 30 s; the entry happened at uptime 1 s + 4 frames.
+    boot_epoch_ms = (int(time.time()) - 1_800) * 1000
+    device.set_clock(30_000, boot_epoch_ms + 30_000)
+    now_ms = 30_000
+    for _ in range(20):
+        if device.uplink.depth() == 0:
+            break
+        step = device.uplink.step(now_ms)
+        now_ms = max(now_ms + 1, step.next_due_ms)
+    assert device.uplink.depth() == 0
+
+    status, body = service.request(
+        "GET",
+        f"/getMovements/?date={boot_epoch_ms // 1000 + 60}&count=10&api_key={service.device_key}",
+    )
+    assert status == 200, body
+    entries = [item for item in body["movements"] if item["timestamp"] >= boot_epoch_ms / 1000]
+    assert len(entries) == 1
+    assert entries[0]["is_entry"] is True
+    # Stamped from its own capture uptime, between the first and the last frame of the walk.
+    offset_ms = entries[0]["timestamp"] * 1000 - boot_epoch_ms
+    assert 1_000 <= offset_ms <= 1_000 + len(walk) * FRAME_MS
+
+
+def test_legacy_protocol_stores_events(core: CoreLibrary, service: Service) -> None:
+    network = FaultyNetwork()
+    uplink = DeviceUplink(
+        core,
+        base_url=service.base_url,
+        api_key=service.device_key,
+        transport=network.send,
+        protocol="legacy",
+    )
+    _continue_numbering(uplink, service)
+    start_ms = (int(time.time()) - 1_200) * 1000
+    uplink.push("entry", start_ms)
+    uplink.push("exit", start_ms + 2_000)
+    _run(uplink, network, until_ms=30_000)
+    assert uplink.depth() == 0
+
+    status, body = service.request(
+        "GET", f"/getMovements/?date={start_ms // 1000 + 3}&count=10&api_key={service.device_key}"
+    )
+    assert status == 200, body
+    legacy = [item for item in body["movements"] if item["timestamp"] >= start_ms / 1000]
+    assert [item["is_entry"] for item in legacy] == [False, True]

@@ -26,6 +26,7 @@ __all__ = [
     "make_settings",
     "post_events",
     "replay_recording",
+    "service_last_seq",
 ]
 
 # Inputs a recording can give the core: detector boxes through the tracker,
@@ -155,7 +156,7 @@ class PostReport:
     steps: list[UplinkResult] = field(default_factory=list)
 
 
-def _service_last_seq(send: Transport, base_url: str, api_key: str) -> int:
+def service_last_seq(send: Transport, base_url: str, api_key: str) -> int:
     """Return the highest sequence number the service holds for the device, or -1."""
     probe = HttpExchange(
         method="POST",
@@ -212,7 +213,7 @@ def post_events(
     if protocol == "v1":
         # Continue the device's numbering like a device that kept its counter, so
         # a second replay into the same device is stored, not taken as duplicates.
-        uplink.resume_after(_service_last_seq(send, base_url, api_key))
+        uplink.resume_after(service_last_seq(send, base_url, api_key))
     for crossing in crossings:
         uplink.push(crossing.direction, start_epoch_ms + crossing.time_ms)
     report = PostReport(
