@@ -76,7 +76,8 @@ class RowRejection:
 
 @dataclass(frozen=True, slots=True)
 class _DeviceEvents:
-    device: DeviceRef
+    device: DeviceRef | None
+    """``None`` for a device that a dry run would create."""
     events: list[IngestEvent]
 
 
@@ -276,12 +277,15 @@ def plan_legacy_import(
     path: Path,
     store: str,
     columns: LegacyColumns | None = None,
+    *,
+    dry_run: bool = False,
 ) -> ImportPlan:
     """Read and validate the movements of the earlier system's SQLite database.
 
     Each distinct old key becomes a device of ``store`` named by :func:`legacy_device_name`,
     and the old key is registered as that device's key, so a device still running the old
     firmware keeps working. A key that is already a device key imports into its device.
+    With ``dry_run`` the devices and keys are checked but not created.
     """
     columns = columns or LegacyColumns()
     plan = ImportPlan()
@@ -311,12 +315,13 @@ def plan_legacy_import(
     now_s = time.time()
     for key, rows in by_key.items():
         with db.write() as conn:
-            device = _device_for_legacy_key(conn, key, store, plan)
+            device = _device_for_legacy_key(conn, key, store, plan, dry_run=dry_run)
         if isinstance(device, str):
             plan.rejected.extend(RowRejection(row_id, device) for row_id, _ in rows)
             continue
         events = _validate_legacy(rows, settings, now_s, plan.rejected)
-        plan.groups.append(_DeviceEvents(_device_ref(device), events))
+        device_ref = None if device is None else _device_ref(device)
+        plan.groups.append(_DeviceEvents(device_ref, events))
 
     plan.rejected.sort(key=lambda rejection: rejection.row)
     return plan
@@ -365,11 +370,13 @@ def _read_legacy_rows(path: Path, columns: LegacyColumns) -> Iterable[tuple[int,
 
 
 def _device_for_legacy_key(
-    conn: Connection, key: str, store: str, plan: ImportPlan
-) -> DeviceRow | str:
+    conn: Connection, key: str, store: str, plan: ImportPlan, *, dry_run: bool
+) -> DeviceRow | str | None:
     """Return the device of an old key, creating it and registering the key if new.
 
-    Return a reason string when the key cannot be used for a device.
+    Return a reason string when the key cannot be used for a device. A dry run creates the
+    device and key in a savepoint that it rolls back, so that it reports the same problems,
+    and returns ``None`` for a device that it would create.
     """
     name = legacy_device_name(key)
     record = find_key(conn, key)
@@ -388,6 +395,20 @@ def _device_for_legacy_key(
             )
         return get_device(conn, device_name)
 
+    if not dry_run:
+        return _create_legacy_device(conn, key, name, store, plan)
+
+    savepoint = conn.begin_nested()
+    try:
+        created = _create_legacy_device(conn, key, name, store, plan)
+    finally:
+        savepoint.rollback()
+    return created if isinstance(created, str) else None
+
+
+def _create_legacy_device(
+    conn: Connection, key: str, name: str, store: str, plan: ImportPlan
+) -> DeviceRow | str:
     try:
         device = create_device(conn, name=name, store=store)
     except AdminError as error:
@@ -460,9 +481,15 @@ def run_import(
     manager: FootfallPluginManager,
     plan: ImportPlan,
     progress: Callable[[int], None] | None = None,
+    *,
+    dry_run: bool = False,
 ) -> ImportSummary:
-    """Store the plan's events through the ingest path; ``progress`` gets events handled."""
-    sinks = collect_sinks(manager, settings)
+    """Store the plan's events through the ingest path; ``progress`` gets events handled.
+
+    With ``dry_run`` nothing is written, and the summary counts what would be stored.
+    """
+    sinks = None if dry_run else collect_sinks(manager, settings)
+    chunk_size = min(_MAX_CHUNK, settings.max_batch_events)
     accepted = 0
     duplicates = 0
 
@@ -473,20 +500,26 @@ def run_import(
             key=lambda event: (event.time_ms, event.is_entry),
         )
 
-        chunk_size = min(_MAX_CHUNK, settings.max_batch_events)
+        seen_seqs: set[int] = set()
         for chunk in _chunks(sequenced, chunk_size):
-            outcome = store_batch(db, sinks, group.device, chunk, "v1")
-            accepted += len(outcome.accepted)
-            duplicates += outcome.duplicates
+            if sinks is not None and group.device is not None:
+                outcome = store_batch(db, sinks, group.device, chunk, "v1")
+                stored = len(outcome.accepted)
+            else:
+                stored = _count_new_seqs(db, group.device, chunk, seen_seqs)
+            accepted += stored
+            duplicates += len(chunk) - stored
             if progress is not None:
                 progress(len(chunk))
 
         for chunk in _chunks_at_time_boundaries(unsequenced, chunk_size):
-            new = _not_yet_stored(db, group.device.id, chunk)
-            if new:
+            new = chunk if group.device is None else _not_yet_stored(db, group.device.id, chunk)
+            stored = len(new)
+            if new and sinks is not None and group.device is not None:
                 outcome = store_batch(db, sinks, group.device, new, "legacy")
-                accepted += len(outcome.accepted)
-            duplicates += len(chunk) - len(new)
+                stored = len(outcome.accepted)
+            accepted += stored
+            duplicates += len(chunk) - stored
             if progress is not None:
                 progress(len(chunk))
 
@@ -498,6 +531,27 @@ def run_import(
         created_devices=plan.created_devices,
         notes=plan.notes,
     )
+
+
+def _count_new_seqs(
+    db: Database, device: DeviceRef | None, chunk: list[IngestEvent], seen: set[int]
+) -> int:
+    """Count the events of a chunk whose seq is neither stored nor earlier in the source."""
+    seqs = [event.seq for event in chunk if event.seq is not None]
+    stored: set[int] = set()
+    if device is not None:
+        with db.read() as conn:
+            found = conn.execute(
+                select(Event.seq).where(Event.device_id == device.id, Event.seq.in_(seqs))
+            ).scalars()
+            stored = {seq for seq in found if seq is not None}
+
+    new = 0
+    for seq in seqs:
+        if seq not in stored and seq not in seen:
+            new += 1
+        seen.add(seq)
+    return new
 
 
 def _not_yet_stored(db: Database, device_id: int, chunk: list[IngestEvent]) -> list[IngestEvent]:

@@ -328,3 +328,48 @@ def test_legacy_admin_key_not_imported(
     assert "registered as a admin key, not a device key" in result.stdout
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(Event)).scalar_one() == 0
+
+
+def test_csv_dry_run_stores_nothing(
+    run_cli: RunCli, db: Database, door: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "events.csv"
+    source.write_text(
+        f"device,time,direction,seq\ndoor-1,{T0},entry,1\ndoor-1,{T0},entry,1\n"
+        f"door-1,{T0 + 1},exit,\ndoor-1,{T0 + 1},exit,\ndoor-1,later,exit,\n",
+        encoding="utf-8",
+    )
+
+    dry = run_cli("import", "csv", str(source), "--dry-run")
+    assert dry.exit_code == 1, dry.output
+    assert "Dry run: nothing was stored" in dry.stdout
+    assert "5 rows: 3 accepted, 1 duplicate, 1 rejected" in dry.stdout
+    assert _events(db, door) == []
+
+    real = run_cli("import", "csv", str(source))
+    assert "5 rows: 3 accepted, 1 duplicate, 1 rejected" in real.stdout
+
+    after = run_cli("import", "csv", str(source), "--dry-run")
+    assert "5 rows: 0 accepted, 4 duplicate, 1 rejected" in after.stdout
+    assert len(_events(db, door)) == 3
+
+
+def test_legacy_dry_run_creates_nothing(
+    run_cli: RunCli, db: Database, door: str, tmp_path: Path
+) -> None:
+    key = str(uuid.uuid4())
+    source = tmp_path / "entries.db"
+    _legacy_db(source, [(T0, 1, key), (T0 + 1, 0, key)])
+
+    dry = run_cli("import", "legacy-db", str(source), "--store", "Main St", "--dry-run")
+
+    assert dry.exit_code == 0, dry.output
+    assert f"Would create device '{_legacy_name(key)}'" in dry.stderr
+    assert "2 rows: 2 accepted, 0 duplicate, 0 rejected" in dry.stdout
+    with db.read() as conn:
+        assert find_key(conn, key) is None
+        assert conn.execute(select(Device.name).where(Device.name == _legacy_name(key))).all() == []
+
+    missing_store = run_cli("import", "legacy-db", str(source), "--store", "West", "--dry-run")
+    assert missing_store.exit_code == 1
+    assert "store 'West' not found" in missing_store.output

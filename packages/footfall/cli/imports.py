@@ -25,6 +25,12 @@ _REASONS_SHOWN = 10
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
+_DRY_RUN = click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check the source and count what would be stored, but write nothing.",
+)
+
 
 @click.group("import", cls=FootfallGroup)
 def import_group() -> None:
@@ -38,8 +44,9 @@ def import_group() -> None:
 @import_group.command("csv")
 @click.argument("file", type=_FILE)
 @click.option("--device", help="Device of rows without a device column or with an empty cell.")
+@_DRY_RUN
 @click.pass_context
-def csv_command(context: click.Context, file: Path, device: str | None) -> None:
+def csv_command(context: click.Context, file: Path, device: str | None, dry_run: bool) -> None:
     """Import FILE, a CSV with the header device,time,direction and an optional seq column.
 
     time is epoch seconds or ISO 8601 (without an offset it is read in the store's time
@@ -51,7 +58,7 @@ def csv_command(context: click.Context, file: Path, device: str | None) -> None:
         plan = plan_csv_import(db, state.settings, file, default_device=device)
     except (ValueError, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file} could not be read: {error}") from error
-    _store(context, state, plan, str(file))
+    _store(context, state, plan, str(file), dry_run)
 
 
 @import_group.command("legacy-db")
@@ -65,6 +72,7 @@ def csv_command(context: click.Context, file: Path, device: str | None) -> None:
 @click.option(
     "--entry-column", default="is_entry", show_default=True, help="Column of 1 (entry) / 0 (exit)."
 )
+@_DRY_RUN
 @click.pass_context
 def legacy_db_command(
     context: click.Context,
@@ -75,6 +83,7 @@ def legacy_db_command(
     key_column: str,
     time_column: str,
     entry_column: str,
+    dry_run: bool,
 ) -> None:
     """Import the movements of the earlier Retail Analytics server's SQLite file PATH.
 
@@ -86,15 +95,18 @@ def legacy_db_command(
     db = state.database()
     columns = LegacyColumns(table=table, key=key_column, time=time_column, entry=entry_column)
     try:
-        plan = plan_legacy_import(db, state.settings, path, store, columns)
+        plan = plan_legacy_import(db, state.settings, path, store, columns, dry_run=dry_run)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    _store(context, state, plan, str(path))
+    _store(context, state, plan, str(path), dry_run)
 
 
-def _store(context: click.Context, state: CliState, plan: ImportPlan, source: str) -> None:
+def _store(
+    context: click.Context, state: CliState, plan: ImportPlan, source: str, dry_run: bool
+) -> None:
     for name in plan.created_devices:
-        click.echo(f"Created device {name!r}", err=True)
+        action = "Would create" if dry_run else "Created"
+        click.echo(f"{action} device {name!r}", err=True)
 
     bar: ProgressBar[int]
     with click.progressbar(
@@ -103,9 +115,16 @@ def _store(context: click.Context, state: CliState, plan: ImportPlan, source: st
         file=sys.stderr,
     ) as bar:
         summary = run_import(
-            state.database(migrate=False), state.settings, state.manager, plan, bar.update
+            state.database(migrate=False),
+            state.settings,
+            state.manager,
+            plan,
+            bar.update,
+            dry_run=dry_run,
         )
 
+    if dry_run:
+        click.echo("Dry run: nothing was stored. Without --dry-run the import would store:")
     click.echo(
         f"{summary.rows} rows: {summary.accepted} accepted, {summary.duplicates} duplicate, "
         f"{len(summary.rejected)} rejected"
