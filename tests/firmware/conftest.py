@@ -73,6 +73,12 @@ class Service:
     store: str
     device: str
     certificate: Path | None = None
+    environment: dict[str, str] | None = None
+
+    def cli(self, *args: str) -> str:
+        """Run `litestar footfall ARGS` against this service's database and return stdout."""
+        assert self.environment is not None
+        return _run_cli(self.environment, *args)
 
     def _context(self) -> ssl.SSLContext | None:
         if self.certificate is None:
@@ -232,6 +238,7 @@ def _start_service(workdir: Path, tls: bool) -> Iterator[Service]:
             store=STORE,
             device=DEVICE,
             certificate=certificate,
+            environment=env,
         )
     finally:
         process.terminate()

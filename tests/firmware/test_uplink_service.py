@@ -307,3 +307,67 @@ def test_legacy_protocol_stores_events(core: CoreLibrary, service: Service) -> N
     assert status == 200, body
     legacy = [item for item in body["movements"] if item["timestamp"] >= start_ms / 1000]
     assert [item["is_entry"] for item in legacy] == [False, True]
+
+
+def test_settings_fetched_stored_and_applied(core: CoreLibrary, service: Service) -> None:
+    service.cli(
+        "devices",
+        "settings",
+        service.device,
+        "--line",
+        "0.2,0.2,0.8,0.8",
+        "--inside",
+        "0.8,0.2",
+        "--band",
+        "0.03",
+    )
+    network = RecordingNetwork()
+    device = SimulatedDevice(
+        core,
+        base_url=service.base_url,
+        api_key=service.device_key,
+        transport=network.send,
+        boot_id="settings-test",
+    )
+    _continue_numbering(device.uplink, service)
+    device.set_clock(0, (int(time.time()) - 2_400) * 1000)
+
+    # The first steps send the heartbeat and fetch the config.
+    actions = [device.uplink.step(now_ms).action for now_ms in (0, 1, 2)]
+    assert "fetched_config" in actions
+    applied = device.apply_new_settings()
+    assert applied is not None
+    assert applied.line_start.x == pytest.approx(0.2)
+    assert applied.inside.y == pytest.approx(0.2)
+    assert applied.band == pytest.approx(0.03)
+
+    etag, stored_json, saves = device.uplink.stored_settings()
+    assert saves == 1
+    assert etag != ""
+    assert json.loads(stored_json)["line"]["inside"] == [0.8, 0.2]
+
+    # The next poll revalidates with If-None-Match and gets 304: nothing new.
+    later = [device.uplink.step(now_ms).action for now_ms in (61_000, 61_001, 61_002)]
+    assert "fetched_config" in later
+    assert device.apply_new_settings() is None
+    assert device.uplink.stored_settings()[2] == 1
+
+    # The new diagonal line counts at once: a walk from its outside to its inside.
+    queued = 0
+    now_ms = 70_000
+    for _ in range(3):
+        queued += device.capture(now_ms, [])
+        now_ms += FRAME_MS
+    for x, y in [
+        (0.30, 0.60),
+        (0.40, 0.55),
+        (0.50, 0.45),
+        (0.60, 0.40),
+        (0.70, 0.35),
+        (0.75, 0.30),
+    ]:
+        queued += device.capture(
+            now_ms, [Detection(x=x - 0.05, y=y - 0.1, w=0.1, h=0.2, score=0.9)]
+        )
+        now_ms += FRAME_MS
+    assert queued == 1

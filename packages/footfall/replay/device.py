@@ -64,6 +64,8 @@ def _declare(core: CoreLibrary) -> None:
     lib.ff_pipeline_take_state_change.restype = ctypes.c_int
     lib.ff_pipeline_fill_status.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DeviceStatus)]
     lib.ff_pipeline_fill_status.restype = None
+    lib.ff_pipeline_apply_settings.argtypes = [ctypes.c_void_p, ctypes.POINTER(Settings)]
+    lib.ff_pipeline_apply_settings.restype = err
     lib.ff_uplink_request_heartbeat.argtypes = [ctypes.c_void_p]
     lib.ff_uplink_request_heartbeat.restype = None
 
@@ -106,6 +108,15 @@ class SimulatedDevice:
     def _on_reinit(self, _ctx: int) -> int:
         self.reinits += 1
         return 0
+
+    def apply_new_settings(self) -> Settings | None:
+        """Apply settings the uplink fetched, without a restart, as the uplink task does."""
+        fetched = self.uplink.take_settings()
+        if fetched is None:
+            return None
+        code = self.core.lib.ff_pipeline_apply_settings(self._pipeline, ctypes.byref(fetched))
+        self.core.check(code, "ff_pipeline_apply_settings")
+        return fetched
 
     def set_clock(self, uptime_ms: int, epoch_ms: int) -> None:
         """Tell the pipeline the wall time, as the SNTP callback does."""

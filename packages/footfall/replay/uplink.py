@@ -90,6 +90,31 @@ class _UplinkConfig(ctypes.Structure):
     ]
 
 
+_STORE_LOAD_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.c_void_p,
+    ctypes.c_char_p,
+    ctypes.c_uint32,
+    ctypes.c_char_p,
+    ctypes.c_uint32,
+)
+_STORE_SAVE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p)
+
+
+class _SettingsStore(ctypes.Structure):
+    _fields_ = [("ctx", ctypes.c_void_p), ("load", _STORE_LOAD_FN), ("save", _STORE_SAVE_FN)]
+
+
+class _RamSettingsStore(ctypes.Structure):
+    """ff_ram_settings_store_t of the host fakes: the last saved ETag and JSON."""
+
+    _fields_ = [
+        ("etag", ctypes.c_char * 80),
+        ("json", ctypes.c_char * 512),
+        ("saved", ctypes.c_int32),
+    ]
+
+
 class _DeviceStatus(ctypes.Structure):
     _fields_ = [
         ("fps", ctypes.c_float),
@@ -228,6 +253,13 @@ def _declare(core: CoreLibrary) -> None:
     lib.ff_uplink_step.restype = err
     lib.ff_uplink_set_status.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DeviceStatus)]
     lib.ff_uplink_set_status.restype = None
+    lib.ff_uplink_take_settings.argtypes = [ctypes.c_void_p, ctypes.POINTER(Settings)]
+    lib.ff_uplink_take_settings.restype = err
+    lib.ff_ram_settings_store_init.argtypes = [
+        ctypes.POINTER(_RamSettingsStore),
+        ctypes.POINTER(_SettingsStore),
+    ]
+    lib.ff_ram_settings_store_init.restype = None
     lib.ff_uplink_next_due_ms.argtypes = [ctypes.c_void_p]
     lib.ff_uplink_next_due_ms.restype = ctypes.c_int64
     _declared.add(id(lib))
@@ -261,6 +293,14 @@ class DeviceUplink:
         self._queue = ctypes.create_string_buffer(core.lib.ff_queue_sizeof())
         core.check(core.lib.ff_queue_init(self._queue, None), "ff_queue_init")
 
+        # A RAM settings store (host fake) stands in for NVS, so a test can see
+        # what the uplink saved.
+        self._ram_store = _RamSettingsStore()
+        self._store = _SettingsStore()
+        core.lib.ff_ram_settings_store_init(
+            ctypes.byref(self._ram_store), ctypes.byref(self._store)
+        )
+
         # The callbacks must outlive every step, so they are kept on the object.
         self._send = _SEND_FN(self._on_send)
         self._rng = _RNG_FN(lambda _ctx: self._random.getrandbits(32))
@@ -273,7 +313,7 @@ class DeviceUplink:
             transport=_HttpTransport(None, self._send),
             rng=self._rng,
             rng_ctx=None,
-            settings_store=None,
+            settings_store=ctypes.cast(ctypes.pointer(self._store), ctypes.c_void_p),
         )
         self._settings = settings if settings is not None else core.default_settings()
         self._uplink = ctypes.create_string_buffer(core.lib.ff_uplink_sizeof())
@@ -315,6 +355,20 @@ class DeviceUplink:
         etag = answer.etag.encode()[: max(response.etag_capacity - 1, 0)]
         ctypes.memmove(response.etag, etag + b"\0", len(etag) + 1)
         return 0
+
+    def take_settings(self) -> Settings | None:
+        """Return settings fetched and validated since the last call, or None."""
+        settings = Settings()
+        code = self.core.lib.ff_uplink_take_settings(self._uplink, ctypes.byref(settings))
+        return settings if code == 0 else None
+
+    def stored_settings(self) -> tuple[str, str, int]:
+        """Return the ETag, the JSON and the number of saves in the settings store."""
+        return (
+            self._ram_store.etag.decode(errors="replace"),
+            self._ram_store.json.decode(errors="replace"),
+            int(self._ram_store.saved),
+        )
 
     def set_status(self, fps: float, camera: str, rssi_dbm: int, free_heap: int) -> None:
         """Set the device facts that the next heartbeat reports."""
