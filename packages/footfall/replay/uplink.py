@@ -227,6 +227,7 @@ def _declare(core: CoreLibrary) -> None:
     lib.ff_queue_sizeof.restype = ctypes.c_size_t
     lib.ff_queue_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
     lib.ff_queue_init.restype = err
+
     lib.ff_queue_push_stamped.argtypes = [
         ctypes.c_void_p,
         ctypes.c_int32,
@@ -240,6 +241,7 @@ def _declare(core: CoreLibrary) -> None:
     lib.ff_queue_depth.restype = ctypes.c_size_t
     lib.ff_queue_dropped.argtypes = [ctypes.c_void_p]
     lib.ff_queue_dropped.restype = ctypes.c_uint32
+
     lib.ff_uplink_sizeof.restype = ctypes.c_size_t
     lib.ff_uplink_init.argtypes = [
         ctypes.c_void_p,
@@ -293,7 +295,7 @@ class DeviceUplink:
         self._queue = ctypes.create_string_buffer(core.lib.ff_queue_sizeof())
         core.check(core.lib.ff_queue_init(self._queue, None), "ff_queue_init")
 
-        # A RAM settings store (host fake) stands in for NVS, so a test can see
+        # A RAM settings store (host fake) replaces NVS, so a test can read
         # what the uplink saved.
         self._ram_store = _RamSettingsStore()
         self._store = _SettingsStore()
@@ -395,7 +397,7 @@ class DeviceUplink:
         return self._uplink
 
     def resume_after(self, last_seq: int) -> None:
-        """Number the next events after `last_seq` (-1 when the service holds none)."""
+        """Number the next events after `last_seq` (-1 when the service has none stored)."""
         code = self.core.lib.ff_queue_resume_after(self._queue, last_seq)
         self.core.check(code, "ff_queue_resume_after")
 
