@@ -7,9 +7,14 @@ second costs one look-up, not one per request; revocation takes effect within th
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from footfall.clock import now_ms
 from footfall.config import Settings
@@ -20,11 +25,16 @@ from footfall.plugin_types import AuthFailure, AuthRequest, AuthScheme, Principa
 
 __all__ = ["ApiKeyScheme", "footfall_auth_schemes"]
 
+logger = logging.getLogger(__name__)
+
 #: Longest key accepted in a header; anything longer is not a key of this service.
 _MAX_KEY_LENGTH = 256
 
 #: ``last_used`` is written at most this often per key, so reads never queue for the write lock.
 _TOUCH_INTERVAL_MS = 60_000
+
+#: Pending ``last_used`` times are written this often, in seconds, by a background thread.
+_TOUCH_FLUSH_S = 1.0
 
 
 @dataclass(slots=True)
@@ -44,6 +54,8 @@ class ApiKeyScheme:
         self._cache: dict[str, _CachedKey] = {}
         self._touched: dict[int, int] = {}
         self._lock = threading.Lock()
+        self._pending_touches: dict[int, int] = {}
+        self._flusher: threading.Thread | None = None
 
     def authenticate(self, request: AuthRequest, db: Database) -> Principal | None:
         """Return the key's principal, ``None`` when the request has no key, or fail."""
@@ -113,14 +125,43 @@ class ApiKeyScheme:
         return entry.principal
 
     def _touch(self, db: Database, principal: Principal) -> None:
+        # Authentication runs on the event loop, so it must not wait for the write lock: the
+        # time is queued and a background thread writes it within about a second.
+        # NOTE: times still queued when the process stops are not written.
         if principal.key_id is None:
             return
         at_ms = now_ms()
         if at_ms - self._touched.get(principal.key_id, 0) < _TOUCH_INTERVAL_MS:
             return
         self._touched[principal.key_id] = at_ms
-        with db.write() as connection:
-            touch_key(connection, principal.key_id, at_ms)
+        with self._lock:
+            self._pending_touches[principal.key_id] = at_ms
+            if self._flusher is None:
+                self._flusher = threading.Thread(
+                    target=self._flush_touches, args=(db,), name="footfall-key-touch", daemon=True
+                )
+                self._flusher.start()
+
+    def _flush_touches(self, db: Database) -> None:
+        while True:
+            time.sleep(_TOUCH_FLUSH_S)
+            with self._lock:
+                pending = self._pending_touches
+                self._pending_touches = {}
+                if not pending:
+                    # The thread ends when idle; the next touch starts a new one.
+                    self._flusher = None
+                    return
+
+            try:
+                db.write_grouped(partial(_write_touches, pending))
+            except SQLAlchemyError:
+                logger.exception("Failed to record when %d API keys were last used", len(pending))
+
+
+def _write_touches(pending: dict[int, int], connection: Connection) -> None:
+    for key_id, at_ms in pending.items():
+        touch_key(connection, key_id, at_ms)
 
 
 @hookimpl
