@@ -125,7 +125,7 @@ class LegacyColumns:
 
 
 def legacy_device_name(key: str) -> str:
-    """Return the name of the device created for an old key; the key itself never shows."""
+    """Return the name of the device created for an old key, which never contains the key."""
     return "legacy-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
 
 

@@ -20,7 +20,7 @@ from footfall.importers import (
 
 __all__ = ["import_group"]
 
-#: Rejected rows listed one by one in the summary; the rest are only counted.
+#: Number of rejected rows listed one by one in the summary. The rest are only counted.
 _REASONS_SHOWN = 10
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -37,7 +37,7 @@ def import_group() -> None:
     """Import past events through the same validation and storage as device uploads.
 
     Importing the same source again stores nothing twice. The command exits with code 1
-    when any row was rejected; the other rows are stored all the same.
+    when any row was rejected, but the other rows are stored all the same.
     """
 
 
