@@ -16,6 +16,7 @@ from footfall.cli.devices import devices_group
 from footfall.cli.group import FootfallGroup
 from footfall.cli.imports import import_group
 from footfall.cli.keys import keys_group
+from footfall.cli.new_plugin import new_plugin_command
 from footfall.cli.outbox import outbox_group
 from footfall.cli.plugins import plugins_command, rollups_group
 from footfall.cli.stores import stores_group
@@ -63,6 +64,7 @@ footfall_group.add_command(plugins_command)
 footfall_group.add_command(rollups_group)
 footfall_group.add_command(import_group)
 footfall_group.add_command(outbox_group)
+footfall_group.add_command(new_plugin_command)
 
 
 def register_plugin_commands(
