@@ -2,7 +2,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Deepest nesting accepted; the core's bodies nest three levels at most. */
@@ -217,6 +216,81 @@ int ff_json_is_null(const ff_json_t *doc, int32_t index)
     return index >= 0 && index < doc->count && primitive_is(doc, index, "null");
 }
 
+/*
+ * Parses a JSON number without strtod, because newlib's strtod may allocate. Integers up
+ * to 2^53 come out exact; fractions are exact to the precision of a double multiply.
+ */
+static int parse_number(const char *text, size_t length, double *value)
+{
+    size_t i = 0;
+    int negative = 0;
+    uint64_t mantissa = 0;
+    int exponent = 0;
+    int digits = 0;
+
+    if (i < length && text[i] == '-') {
+        negative = 1;
+        i++;
+    }
+    for (; i < length && text[i] >= '0' && text[i] <= '9'; i++, digits++) {
+        if (mantissa < 100000000000000000ull) {
+            mantissa = mantissa * 10u + (uint64_t)(text[i] - '0');
+        } else {
+            exponent++; /* digits past 17 only scale the value */
+        }
+    }
+    if (i < length && text[i] == '.') {
+        i++;
+        int fraction_digits = 0;
+        for (; i < length && text[i] >= '0' && text[i] <= '9'; i++, fraction_digits++) {
+            if (mantissa < 100000000000000000ull) {
+                mantissa = mantissa * 10u + (uint64_t)(text[i] - '0');
+                exponent--;
+            }
+        }
+        if (fraction_digits == 0) {
+            return 0;
+        }
+    }
+    if (digits == 0) {
+        return 0;
+    }
+    if (i < length && (text[i] == 'e' || text[i] == 'E')) {
+        i++;
+        int exponent_negative = 0;
+        if (i < length && (text[i] == '+' || text[i] == '-')) {
+            exponent_negative = text[i] == '-';
+            i++;
+        }
+        int explicit_exponent = 0;
+        int exponent_digits = 0;
+        for (; i < length && text[i] >= '0' && text[i] <= '9'; i++, exponent_digits++) {
+            if (explicit_exponent < 10000) {
+                explicit_exponent = explicit_exponent * 10 + (text[i] - '0');
+            }
+        }
+        if (exponent_digits == 0) {
+            return 0;
+        }
+        exponent += exponent_negative ? -explicit_exponent : explicit_exponent;
+    }
+    if (i != length) {
+        return 0;
+    }
+
+    double result = (double)mantissa;
+    if (mantissa != 0u) {
+        for (; exponent > 0; exponent--) {
+            result *= 10.0;
+        }
+        for (; exponent < 0; exponent++) {
+            result /= 10.0;
+        }
+    }
+    *value = negative ? -result : result;
+    return 1;
+}
+
 ff_err_t ff_json_number(const ff_json_t *doc, int32_t index, double *value)
 {
     if (index < 0 || index >= doc->count) {
@@ -224,25 +298,55 @@ ff_err_t ff_json_number(const ff_json_t *doc, int32_t index, double *value)
     }
     const ff_json_token_t *token = &doc->tokens[index];
     size_t length = (size_t)(token->end - token->start);
-    char digits[40];
-    if (token->type != FF_JSON_PRIMITIVE || length == 0 || length >= sizeof digits) {
+    if (token->type != FF_JSON_PRIMITIVE || length == 0) {
         return FF_ERR_PARSE;
     }
-    char first = doc->text[token->start];
-    if (first != '-' && (first < '0' || first > '9')) {
-        return FF_ERR_PARSE;
-    }
-
-    /* strtod needs a NUL-terminated copy: the token sits inside a larger body. */
-    memcpy(digits, doc->text + token->start, length);
-    digits[length] = '\0';
-    char *end = NULL;
-    double parsed = strtod(digits, &end);
-    if (end != digits + length) {
+    double parsed = 0.0;
+    if (!parse_number(doc->text + token->start, length, &parsed)) {
         return FF_ERR_PARSE;
     }
     *value = parsed;
     return FF_OK;
+}
+
+const char *ff_format_decimal(char *out, double value, int decimals)
+{
+    if (value != value) {
+        snprintf(out, FF_DECIMAL_CAPACITY, "nan");
+        return out;
+    }
+    if (decimals < 0) {
+        decimals = 0;
+    }
+    if (decimals > 6) {
+        decimals = 6;
+    }
+    double magnitude = value < 0.0 ? -value : value;
+    if (!(magnitude < 1e12)) {
+        snprintf(out, FF_DECIMAL_CAPACITY, "out-of-range");
+        return out;
+    }
+
+    long long scale = 1;
+    for (int i = 0; i < decimals; i++) {
+        scale *= 10;
+    }
+    long long scaled = (long long)(magnitude * (double)scale + 0.5);
+    long long whole = scaled / scale;
+    long long fraction = scaled % scale;
+    const char *sign = value < 0.0 && scaled != 0 ? "-" : "";
+    if (decimals == 0 || fraction == 0) {
+        snprintf(out, FF_DECIMAL_CAPACITY, "%s%lld", sign, whole);
+        return out;
+    }
+
+    int width = decimals;
+    while (fraction % 10 == 0) {
+        fraction /= 10;
+        width--;
+    }
+    snprintf(out, FF_DECIMAL_CAPACITY, "%s%lld.%0*lld", sign, whole, width, fraction);
+    return out;
 }
 
 ff_err_t ff_json_bool(const ff_json_t *doc, int32_t index, int *value)

@@ -72,6 +72,16 @@ void ff_text_append(ff_text_t *text, const char *format, ...)
 /* Appends a JSON string literal with escapes. */
 void ff_text_append_string(ff_text_t *text, const char *value);
 
+/* Bytes a formatted decimal needs: sign, 13 integer digits, point, 6 decimals, NUL. */
+#define FF_DECIMAL_CAPACITY 24
+
+/*
+ * Writes value with at most `decimals` (0 to 6) decimals, trailing zeros trimmed, and
+ * returns out. Uses integer printing only, since newlib's floating-point printf may
+ * allocate. Magnitudes of 1e12 and more are written as "out-of-range".
+ */
+const char *ff_format_decimal(char *out, double value, int decimals);
+
 /* Appends epoch milliseconds as seconds with three decimals, without floating point. */
 void ff_text_append_epoch_seconds(ff_text_t *text, int64_t epoch_ms);
 

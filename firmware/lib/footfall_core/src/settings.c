@@ -68,8 +68,9 @@ ff_err_t ff_settings_check_geometry(const ff_settings_t *settings, char *reason,
                       "end and inside");
     }
     if (!(settings->band > 0.0f) || !isfinite(settings->band)) {
-        return reject(reason, reason_capacity, "band: %g is invalid; give a positive width",
-                      (double)settings->band);
+        char band[FF_DECIMAL_CAPACITY];
+        return reject(reason, reason_capacity, "band: %s is invalid; give a positive width",
+                      ff_format_decimal(band, (double)settings->band, 6));
     }
     if (settings->confirm < 1) {
         return reject(reason, reason_capacity, "confirm: %d is invalid; give 1 or more",
@@ -91,23 +92,35 @@ ff_err_t ff_settings_check_geometry(const ff_settings_t *settings, char *reason,
         FF_OK) {
         if (settings->line_start.x == settings->line_end.x &&
             settings->line_start.y == settings->line_end.y) {
+            char x[FF_DECIMAL_CAPACITY];
+            char y[FF_DECIMAL_CAPACITY];
             return reject(reason, reason_capacity,
-                          "line: start and end are the same point (%g, %g); give two "
+                          "line: start and end are the same point (%s, %s); give two "
                           "different points",
-                          (double)settings->line_start.x, (double)settings->line_start.y);
+                          ff_format_decimal(x, (double)settings->line_start.x, 6),
+                          ff_format_decimal(y, (double)settings->line_start.y, 6));
         }
+        char x[FF_DECIMAL_CAPACITY];
+        char y[FF_DECIMAL_CAPACITY];
         return reject(reason, reason_capacity,
-                      "line: start and end are too close or inside (%g, %g) lies on the "
+                      "line: start and end are too close or inside (%s, %s) lies on the "
                       "line; move them apart",
-                      (double)settings->inside.x, (double)settings->inside.y);
+                      ff_format_decimal(x, (double)settings->inside.x, 6),
+                      ff_format_decimal(y, (double)settings->inside.y, 6));
     }
     float inside_distance = ff_line_signed_distance(&line, settings->inside);
     if (inside_distance <= settings->band) {
+        char x[FF_DECIMAL_CAPACITY];
+        char y[FF_DECIMAL_CAPACITY];
+        char distance[FF_DECIMAL_CAPACITY];
+        char band[FF_DECIMAL_CAPACITY];
         return reject(reason, reason_capacity,
-                      "line.inside: (%g, %g) is %.3f from the line, within the band of %g; "
+                      "line.inside: (%s, %s) is %s from the line, within the band of %s; "
                       "pick a point clearly on the inside",
-                      (double)settings->inside.x, (double)settings->inside.y,
-                      (double)inside_distance, (double)settings->band);
+                      ff_format_decimal(x, (double)settings->inside.x, 6),
+                      ff_format_decimal(y, (double)settings->inside.y, 6),
+                      ff_format_decimal(distance, (double)inside_distance, 3),
+                      ff_format_decimal(band, (double)settings->band, 6));
     }
     return FF_OK;
 }
@@ -184,23 +197,30 @@ ff_err_t ff_settings_validate(const ff_settings_t *settings, char *reason,
     };
     for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
         if (!in_frame(points[i].point)) {
+            char x[FF_DECIMAL_CAPACITY];
+            char y[FF_DECIMAL_CAPACITY];
             return reject(reason, reason_capacity,
-                          "%s: (%g, %g) is outside the frame; coordinates are normalised "
+                          "%s: (%s, %s) is outside the frame; coordinates are normalised "
                           "from 0 to 1",
-                          points[i].name, (double)points[i].point.x, (double)points[i].point.y);
+                          points[i].name, ff_format_decimal(x, (double)points[i].point.x, 6),
+                          ff_format_decimal(y, (double)points[i].point.y, 6));
         }
     }
     if (settings->band > MAX_BAND) {
-        return reject(reason, reason_capacity, "band: %g is too wide; give at most %g",
-                      (double)settings->band, (double)MAX_BAND);
+        char band[FF_DECIMAL_CAPACITY];
+        char limit[FF_DECIMAL_CAPACITY];
+        return reject(reason, reason_capacity, "band: %s is too wide; give at most %s",
+                      ff_format_decimal(band, (double)settings->band, 6),
+                      ff_format_decimal(limit, (double)MAX_BAND, 6));
     }
     if (settings->confirm > MAX_CONFIRM) {
         return reject(reason, reason_capacity, "confirm: %d is too many; give 1 to %d",
                       (int)settings->confirm, MAX_CONFIRM);
     }
     if (!(settings->min_score >= 0.0f && settings->min_score <= 1.0f)) {
-        return reject(reason, reason_capacity, "min_score: %g is invalid; give 0 to 1",
-                      (double)settings->min_score);
+        char score[FF_DECIMAL_CAPACITY];
+        return reject(reason, reason_capacity, "min_score: %s is invalid; give 0 to 1",
+                      ff_format_decimal(score, (double)settings->min_score, 6));
     }
     if (settings->batch_interval_s < MIN_BATCH_INTERVAL_S ||
         settings->batch_interval_s > MAX_INTERVAL_S) {
@@ -224,16 +244,22 @@ ff_err_t ff_settings_validate(const ff_settings_t *settings, char *reason,
     frame_depths(&line, &inside_depth, &outside_depth);
     float needed = settings->band + FF_MIN_SIDE_DEPTH;
     if (outside_depth < needed) {
+        char depth[FF_DECIMAL_CAPACITY];
+        char need[FF_DECIMAL_CAPACITY];
         return reject(reason, reason_capacity,
-                      "line: the outside side reaches only %.3f from the line, the band "
-                      "and a margin need %.3f; move the line away from the frame edge",
-                      (double)outside_depth, (double)needed);
+                      "line: the outside side reaches only %s from the line, the band "
+                      "and a margin need %s; move the line away from the frame edge",
+                      ff_format_decimal(depth, (double)outside_depth, 3),
+                      ff_format_decimal(need, (double)needed, 3));
     }
     if (inside_depth < needed) {
+        char depth[FF_DECIMAL_CAPACITY];
+        char need[FF_DECIMAL_CAPACITY];
         return reject(reason, reason_capacity,
-                      "line: the inside side reaches only %.3f from the line, the band and "
-                      "a margin need %.3f; move the line away from the frame edge",
-                      (double)inside_depth, (double)needed);
+                      "line: the inside side reaches only %s from the line, the band and "
+                      "a margin need %s; move the line away from the frame edge",
+                      ff_format_decimal(depth, (double)inside_depth, 3),
+                      ff_format_decimal(need, (double)needed, 3));
     }
     return FF_OK;
 }
@@ -279,7 +305,9 @@ static ff_err_t read_integer(const ff_json_t *doc, int32_t object, const char *n
         return err;
     }
     if (number != floor(number) || number < -1e9 || number > 1e9) {
-        reject(reason, capacity, "%s: %g is not an integer", name, number);
+        char value_text[FF_DECIMAL_CAPACITY];
+        reject(reason, capacity, "%s: %s is not an integer", name,
+               ff_format_decimal(value_text, number, 6));
         return FF_ERR_PARSE;
     }
     *value = (int32_t)number;
@@ -399,20 +427,26 @@ ff_err_t ff_settings_parse_json(const char *json, size_t length, ff_settings_t *
 ff_err_t ff_settings_to_json(const ff_settings_t *settings, char *buffer, size_t capacity,
                              size_t *length)
 {
+    /* Six decimals keep every float of the 0 to 1 range through a round trip. */
+    char number[8][FF_DECIMAL_CAPACITY];
     ff_text_t text;
     ff_text_init(&text, buffer, capacity);
     ff_text_append(&text,
-                   "{\"line\":{\"start\":[%.6g,%.6g],\"end\":[%.6g,%.6g],\"inside\":[%.6g,%.6g]},"
-                   "\"band\":%.6g,\"confirm\":%d,\"mode\":\"%s\",\"anchor\":\"%s\","
-                   "\"min_score\":%.6g,\"batch_interval_s\":%d,\"heartbeat_interval_s\":%d}",
-                   (double)settings->line_start.x, (double)settings->line_start.y,
-                   (double)settings->line_end.x, (double)settings->line_end.y,
-                   (double)settings->inside.x, (double)settings->inside.y,
-                   (double)settings->band, (int)settings->confirm,
+                   "{\"line\":{\"start\":[%s,%s],\"end\":[%s,%s],\"inside\":[%s,%s]},"
+                   "\"band\":%s,\"confirm\":%d,\"mode\":\"%s\",\"anchor\":\"%s\","
+                   "\"min_score\":%s,\"batch_interval_s\":%d,\"heartbeat_interval_s\":%d}",
+                   ff_format_decimal(number[0], (double)settings->line_start.x, 6),
+                   ff_format_decimal(number[1], (double)settings->line_start.y, 6),
+                   ff_format_decimal(number[2], (double)settings->line_end.x, 6),
+                   ff_format_decimal(number[3], (double)settings->line_end.y, 6),
+                   ff_format_decimal(number[4], (double)settings->inside.x, 6),
+                   ff_format_decimal(number[5], (double)settings->inside.y, 6),
+                   ff_format_decimal(number[6], (double)settings->band, 6),
+                   (int)settings->confirm,
                    settings->mode == FF_MODE_DEFERRED ? "deferred" : "immediate",
                    settings->anchor == FF_ANCHOR_BOTTOM_CENTER ? "bottom_center" : "center",
-                   (double)settings->min_score, (int)settings->batch_interval_s,
-                   (int)settings->heartbeat_interval_s);
+                   ff_format_decimal(number[7], (double)settings->min_score, 6),
+                   (int)settings->batch_interval_s, (int)settings->heartbeat_interval_s);
     if (length != NULL) {
         *length = text.length;
     }
