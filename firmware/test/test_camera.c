@@ -147,6 +147,33 @@ static void single_failure_keeps_tracks(void **state)
     assert_int_equal(camera.reinits, 0);
 }
 
+static void settings_applied_without_reboot(void **state)
+{
+    (void)state;
+    const float warmup[] = {0.05f, 0.05f, 0.05f};
+    for (size_t i = 0; i < 3; i++) {
+        capture(1, warmup[i]);
+    }
+
+    /* The service flips the inside to the top of the frame: walking down is now an exit. */
+    ff_settings_t flipped = test_default_settings();
+    flipped.inside = (ff_point_t){0.5f, 0.0f};
+    assert_int_equal(ff_pipeline_apply_settings(&pipeline, &flipped), FF_OK);
+    const float walk[] = {0.20f, 0.32f, 0.44f, 0.56f, 0.68f, 0.80f};
+    for (size_t i = 0; i < sizeof walk / sizeof walk[0]; i++) {
+        capture(1, walk[i]);
+    }
+    assert_int_equal(pipeline.counting.exits, 1);
+    assert_int_equal(pipeline.counting.entries, 0);
+
+    /* Settings that cannot work are rejected and the current ones stay. */
+    ff_settings_t broken = test_default_settings();
+    broken.line_start = (ff_point_t){0.0f, 0.03f};
+    broken.line_end = (ff_point_t){1.0f, 0.03f};
+    assert_int_equal(ff_pipeline_apply_settings(&pipeline, &broken), FF_ERR_INVALID_SETTINGS);
+    assert_true(ff_settings_equal(&pipeline.counting.settings, &flipped));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +182,7 @@ int main(void)
         cmocka_unit_test_setup(reinit_spacing_doubles, setup),
         cmocka_unit_test_setup(recovery_counts_again, setup),
         cmocka_unit_test_setup(single_failure_keeps_tracks, setup),
+        cmocka_unit_test_setup(settings_applied_without_reboot, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

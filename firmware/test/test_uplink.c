@@ -215,6 +215,20 @@ static void bad_request_drops_batch(void **state)
     assert_non_null(strstr(service.last_heartbeat, "\"dropped\":2"));
 }
 
+static void heartbeat_reports_overflow(void **state)
+{
+    (void)state;
+    start(FF_PROTOCOL_V1);
+    for (int i = 0; i < FF_QUEUE_CAPACITY + 9; i++) {
+        ff_queue_push_stamped(&queue, FF_DIRECTION_ENTRY, EPOCH_MS + i, NULL);
+    }
+    assert_int_equal(step(0).action, FF_UPLINK_SENT_HEARTBEAT);
+    assert_non_null(strstr(service.last_heartbeat, "\"dropped\":9,"));
+    char depth[40];
+    snprintf(depth, sizeof depth, "\"queue_depth\":%d,", FF_QUEUE_CAPACITY);
+    assert_non_null(strstr(service.last_heartbeat, depth));
+}
+
 static void too_large_halves_batch(void **state)
 {
     (void)state;
@@ -387,6 +401,7 @@ int main(void)
         cmocka_unit_test(outage_and_lost_response),
         cmocka_unit_test(server_error_keeps_batch),
         cmocka_unit_test(bad_request_drops_batch),
+        cmocka_unit_test(heartbeat_reports_overflow),
         cmocka_unit_test(too_large_halves_batch),
         cmocka_unit_test(legacy_dialect_body),
         cmocka_unit_test(heartbeat_reports_status),
