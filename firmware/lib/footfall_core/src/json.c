@@ -218,7 +218,8 @@ int ff_json_is_null(const ff_json_t *doc, int32_t index)
 
 /*
  * Parses a JSON number without strtod, because newlib's strtod may allocate. Integers up
- * to 2^53 come out exact; fractions are exact to the precision of a double multiply.
+ * to 2^53 come out exact. Fractions may be off by a few units in the last place of a
+ * double, far below a float's precision.
  */
 static int parse_number(const char *text, size_t length, double *value)
 {
@@ -395,7 +396,7 @@ ff_err_t ff_json_string(const ff_json_t *doc, int32_t index, char *out, size_t c
                 c = '\f';
                 break;
             case 'u':
-                /* Non-ASCII escapes never occur in the core's fields; keep a marker. */
+                /* \u escapes become '?': the core's own fields are ASCII. */
                 c = '?';
                 i += 4;
                 break;

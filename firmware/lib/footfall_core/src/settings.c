@@ -427,7 +427,7 @@ ff_err_t ff_settings_parse_json(const char *json, size_t length, ff_settings_t *
 ff_err_t ff_settings_to_json(const ff_settings_t *settings, char *buffer, size_t capacity,
                              size_t *length)
 {
-    /* Six decimals keep every float of the 0 to 1 range through a round trip. */
+    /* Six decimals keep coordinates to a millionth of the frame, finer than any pixel. */
     char number[8][FF_DECIMAL_CAPACITY];
     ff_text_t text;
     ff_text_init(&text, buffer, capacity);
