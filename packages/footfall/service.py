@@ -68,11 +68,15 @@ class Service:
         self._lock = threading.Lock()
 
     @classmethod
-    def create(cls, settings: Settings, *, migrate: bool | None = None) -> Service:
-        """Load the plugins, open the database and check (or upgrade) its schema."""
+    def create(cls, settings: Settings) -> Service:
+        """Load the plugins and set up the database engine, without connecting to it yet.
+
+        The Litestar command line builds the application for every command, ``litestar
+        footfall db upgrade`` included, so the schema is checked in :meth:`prepare` at
+        server start-up and not here.
+        """
         manager = create_plugin_manager(settings)
         db = Database(settings)
-        ensure_schema(db, manager, settings.auto_migrate if migrate is None else migrate)
 
         schemes: list[AuthScheme] = []
         for plugin_schemes in manager.hook.footfall_auth_schemes(settings=settings):
@@ -85,6 +89,10 @@ class Service:
             sinks=collect_sinks(manager, settings),
             analytics=collect_analytics(manager, settings),
         )
+
+    def prepare(self) -> None:
+        """Upgrade the schema, or fail on an old one when automatic migration is off."""
+        ensure_schema(self.db, self.manager, self.settings.auto_migrate)
 
     def device_ref(self, device_id: int) -> DeviceRef:
         """Return the device and its store, cached for as long as keys are."""

@@ -147,11 +147,6 @@ def test_error_as_litestar_process_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in completed.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="create_app checks the schema, and the Litestar CLI builds the app found in the "
-    "working directory before it runs any subcommand, so `db upgrade` cannot run there",
-)
 def test_upgrade_from_repository_root_with_auto_migrate_off(tmp_path: Path) -> None:
     env = dict(os.environ)
     env["FOOTFALL_DATABASE_URL"] = f"sqlite:///{tmp_path / 'old.db'}"
