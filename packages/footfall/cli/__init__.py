@@ -21,6 +21,7 @@ from footfall.cli.outbox import outbox_group
 from footfall.cli.plugins import plugins_command, rollups_group
 from footfall.cli.stores import stores_group
 from footfall.config import Settings, SettingsError
+from footfall.replay.command import replay
 from footfall.plugins import FootfallPluginManager, PluginLoadError, create_plugin_manager
 
 __all__ = ["footfall_group", "register_plugin_commands"]
@@ -64,6 +65,7 @@ footfall_group.add_command(plugins_command)
 footfall_group.add_command(rollups_group)
 footfall_group.add_command(import_group)
 footfall_group.add_command(outbox_group)
+footfall_group.add_command(replay)
 footfall_group.add_command(new_plugin_command)
 
 
