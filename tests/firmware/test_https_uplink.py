@@ -14,6 +14,9 @@ from footfall.replay.uplink import DeviceUplink, urllib_transport
 
 from .conftest import Service
 
+# Each module starts the real service, which takes several seconds.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def core() -> CoreLibrary:

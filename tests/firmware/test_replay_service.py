@@ -7,11 +7,15 @@ import json
 import urllib.parse
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from footfall.replay.command import replay
 
 from .conftest import STORE_TIMEZONE, Service
+
+# Each module starts the real service, which takes several seconds.
+pytestmark = pytest.mark.slow
 
 # 10:00 local time in the store's zone (Europe/Berlin, UTC+1 in March).
 START = "2024-03-05T10:00:00+01:00"

@@ -29,6 +29,9 @@ from footfall.replay.uplink import (
 
 from .conftest import Service
 
+# Each module starts the real service, which takes several seconds.
+pytestmark = pytest.mark.slow
+
 OUTAGE_MS = 37_000
 FRAME_MS = 143
 
