@@ -1,21 +1,26 @@
 """Rebuilding the derived analytics data from the events and heartbeats.
 
-``quarter_counts`` is kept up to date by the ingest transaction; this module recomputes it
-from scratch, for a store or for all, and drops the dwell cache so that business days are
-matched again (after a store's time zone, reset hour or maximum dwell changed, or after
-events were imported directly into the database).
+``quarter_counts`` is kept up to date by the ingest transaction. This module recomputes it
+from scratch, for a store or for all, and then matches every finished business day again to
+refill the dwell cache. Run it after a store's time zone, reset hour or maximum dwell
+changed, or after events were imported directly into the database.
 """
 
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Integer, cast, delete, func, insert, literal, select, union_all
 from sqlalchemy.sql import Select
 
+from footfall import clock
 from footfall.analytics.dwell_cache import clear_dwell_cache
+from footfall.analytics.dwell_range import dwell_by_hour
+from footfall.analytics.zones import business_day_start
 from footfall.db.engine import Database
-from footfall.db.models import QUARTER_S, Device, Event, Heartbeat, QuarterCount
+from footfall.db.models import QUARTER_S, Device, Event, Heartbeat, QuarterCount, Store
+from footfall.plugin_types import StoreRef
 
 __all__ = ["rebuild_rollups"]
 
@@ -75,21 +80,68 @@ def _rebuild(connection: Connection, store_id: int | None) -> int:
     return int(result.rowcount)
 
 
-def rebuild_rollups(db: Database, store_id: int | None = None) -> int:
-    """Recompute ``quarter_counts`` of one store (or of all) and drop its dwell cache.
+def _refill_dwell_cache(db: Database, store_id: int | None, now_ms: int) -> int:
+    """Match every finished business day of the stores' events; return the days matched."""
+    with db.read() as connection:
+        statement = select(
+            Store.id, Store.name, Store.timezone, Store.day_reset_hour, Store.max_dwell_s
+        )
+        if store_id is not None:
+            statement = statement.where(Store.id == store_id)
+        stores = [StoreRef(*row) for row in connection.execute(statement)]
 
-    Runs in one write transaction, so requests see the old rollups or the new ones, never a
-    mix. Returns the number of quarter rows written. The dwell cache is refilled by the next
-    dwell requests.
+        devices: dict[int, list[int]] = {store.id: [] for store in stores}
+        first_event_ms: dict[int, int] = {}
+        for device_id, device_store_id in connection.execute(select(Device.id, Device.store_id)):
+            if device_store_id not in devices:
+                continue
+            devices[device_store_id].append(device_id)
+            # One index lookup per device; a min() over an IN list may scan every event.
+            first = connection.execute(
+                select(func.min(Event.time_ms)).where(Event.device_id == device_id)
+            ).scalar()
+            if first is not None:
+                known = first_event_ms.get(device_store_id)
+                first_event_ms[device_store_id] = first if known is None else min(known, first)
+
+    matched_days = 0
+    for store in stores:
+        first = first_event_ms.get(store.id)
+        if first is None:
+            continue
+        zone = ZoneInfo(store.timezone)
+        start_s = business_day_start(zone, store.day_reset_hour, first // 1000)
+        end_s = business_day_start(zone, store.day_reset_hour, now_ms // 1000)
+        if end_s <= start_s:
+            continue
+        # The range runs from the first business day to the current one, so every day in it
+        # is whole and over, and dwell_by_hour caches each one.
+        dwell_by_hour(
+            db, store, devices[store.id], start_s * 1000, end_s * 1000, zone, now_ms=now_ms
+        )
+        matched_days += round((end_s - start_s) / 86400)
+    return matched_days
+
+
+def rebuild_rollups(db: Database, store_id: int | None = None) -> int:
+    """Recompute ``quarter_counts`` of one store (or of all) and refill its dwell cache.
+
+    The rollups are replaced in one write transaction, so requests see the old rollups or
+    the new ones, never a mix. The dwell cache is cleared in the same transaction and then
+    refilled day by day; a dwell request in between matches its days itself. Returns the
+    number of quarter rows written.
     """
     with db.write() as connection:
         written = _rebuild(connection, store_id)
         cleared = clear_dwell_cache(connection, store_id)
 
+    matched = _refill_dwell_cache(db, store_id, clock.now_ms())
     logger.info(
-        "Rebuilt %d quarter-hour rollup rows and cleared %d cached dwell days (%s)",
+        "Rebuilt %d quarter-hour rollup rows, cleared %d cached dwell days and matched about "
+        "%d business days again (%s)",
         written,
         cleared,
+        matched,
         "every store" if store_id is None else f"store id {store_id}",
     )
     return written

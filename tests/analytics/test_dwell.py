@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from footfall.analytics.cache_tables import dwell_days
 from footfall.analytics.dwell import match_day
+from footfall.analytics.dwell_cache import clear_dwell_cache
 from footfall.db.models import Store
 from footfall.rollups import rebuild_rollups
 from footfall_dwell import DwellAnalytic, DwellParams, DwellResult
@@ -239,6 +240,9 @@ def test_cached_days_match_fresh_matching(adb: AnalyticsDb) -> None:
         "end": "2024-05-09T04:00:00+00:00",
     }
 
+    with adb.db.write() as connection:
+        clear_dwell_cache(connection)
+
     cold = compute(adb, **args)
     with adb.db.read() as connection:
         cached_days = connection.execute(select(func.count()).select_from(dwell_days)).scalar_one()
@@ -308,3 +312,35 @@ def test_every_event_is_accounted_for_in_match_day() -> None:
     assert summary.samples + summary.excluded_long + summary.unmatched_entries == entries
     assert summary.samples + summary.excluded_long + summary.unmatched_exits == exits
     assert summary.excluded_long == 1
+
+
+def test_rebuild_refills_dwell_cache(adb: AnalyticsDb) -> None:
+    store = adb.add_store("utc", "UTC", day_reset_hour=4)
+    device = adb.add_device(store, "door")
+    for day in ("2024-05-06", "2024-05-07"):
+        add_reference_day(adb, device, day)
+    args = {
+        "store": store,
+        "device_ids": (device,),
+        "start": "2024-05-06T04:00:00+00:00",
+        "end": "2024-05-08T04:00:00+00:00",
+    }
+
+    rebuild_rollups(adb.db)
+    with adb.db.read() as connection:
+        refilled = connection.execute(
+            select(dwell_days.c.day_start_ms, dwell_days.c.events).where(
+                dwell_days.c.day_start_ms < iso_ms("2024-05-08T04:00:00+00:00")
+            )
+        ).all()
+    from_cache = compute(adb, **args)
+    with adb.db.write() as connection:
+        clear_dwell_cache(connection)
+    fresh = compute(adb, **args)
+
+    assert sorted(refilled) == [
+        (iso_ms("2024-05-06T04:00:00+00:00"), 7),
+        (iso_ms("2024-05-07T04:00:00+00:00"), 7),
+    ]
+    assert from_cache == fresh
+    assert from_cache.n == 6

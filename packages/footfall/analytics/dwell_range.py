@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from footfall.analytics.cache_tables import DWELL_STORE_SCOPE
 from footfall.analytics.dwell import DaySummary, match_day
@@ -33,6 +33,10 @@ __all__ = ["DwellByHour", "dwell_by_hour", "read_day_events"]
 
 _HOUR_S = 3600
 
+#: Business days whose events one query reads when days are matched afresh: a week of a busy
+#: store is some 40,000 events, and empty days cost one query per week instead of one each.
+_DAYS_PER_QUERY = 7
+
 
 @dataclass(slots=True)
 class DwellByHour:
@@ -45,6 +49,18 @@ class DwellByHour:
     unmatched_exits: int = 0
 
 
+#: Built once: constructing a statement costs more than running it on a quiet day.
+_DAY_EVENTS = (
+    select(Event.time_ms, Event.is_entry)
+    .where(
+        Event.device_id.in_(bindparam("device_ids", expanding=True)),
+        Event.time_ms >= bindparam("start_ms"),
+        Event.time_ms < bindparam("end_ms"),
+    )
+    .order_by(Event.time_ms, Event.is_entry.desc())
+)
+
+
 def read_day_events(
     connection: Connection, device_ids: Sequence[int], start_ms: int, end_ms: int
 ) -> list[tuple[int, bool]]:
@@ -53,17 +69,11 @@ def read_day_events(
     Events come in time order with entries first at equal times, the order
     :func:`~footfall.analytics.dwell.match_day` expects.
     """
-    statement = (
-        select(Event.time_ms, Event.is_entry)
-        .where(
-            Event.device_id.in_(device_ids),
-            Event.time_ms >= start_ms,
-            Event.time_ms < end_ms,
-        )
-        .order_by(Event.time_ms, Event.is_entry.desc())
+    result = connection.execute(
+        _DAY_EVENTS, {"device_ids": list(device_ids), "start_ms": start_ms, "end_ms": end_ms}
     )
     # fetchall() builds the rows in one call, several times faster than iterating a result.
-    return [tuple(row) for row in connection.execute(statement).fetchall()]
+    return [tuple(row) for row in result.fetchall()]
 
 
 def _add_summary(
@@ -80,6 +90,36 @@ def _add_summary(
         hour = (quarter_s + segments[index].offset_s) // _HOUR_S % 24
         total.samples[hour] += entry_quarter.samples
         total.total_ms[hour] += entry_quarter.total_ms
+
+
+def _runs_of_days(days: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
+    """Split days into runs of consecutive days, at most ``_DAYS_PER_QUERY`` long."""
+    run: list[tuple[int, int]] = []
+    for day in days:
+        if run and (run[-1][1] != day[0] or len(run) == _DAYS_PER_QUERY):
+            yield run
+            run = []
+        run.append(day)
+    if run:
+        yield run
+
+
+def _match_run(
+    connection: Connection,
+    device_ids: Sequence[int],
+    run: list[tuple[int, int]],
+    max_dwell_ms: int,
+) -> dict[tuple[int, int], DaySummary]:
+    """Match consecutive business days with one query for all of their events."""
+    events = read_day_events(connection, device_ids, run[0][0], run[-1][1])
+    times = [time_ms for time_ms, _ in events]
+
+    matched = {}
+    for day_start, day_end in run:
+        first = bisect.bisect_left(times, day_start)
+        last = bisect.bisect_left(times, day_end)
+        matched[(day_start, day_end)] = match_day(events[first:last], max_dwell_ms)
+    return matched
 
 
 def dwell_by_hour(
@@ -133,11 +173,9 @@ def dwell_by_hour(
             connection, store.id, scope, device_ids, cacheable, store.max_dwell_s
         )
 
-        for day in cacheable:
-            if day[0] in valid:
-                continue
-            events = read_day_events(connection, device_ids, day[0], day[1])
-            newly_matched[day] = match_day(events, max_dwell_ms)
+        missing = [day for day in cacheable if day[0] not in valid]
+        for run in _runs_of_days(missing):
+            newly_matched.update(_match_run(connection, device_ids, run, max_dwell_ms))
 
         for window_start, window_end in windows:
             events = read_day_events(connection, device_ids, window_start, window_end)
