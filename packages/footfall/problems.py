@@ -24,6 +24,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 _FOR_PATH = re.compile(r" for path .*$", re.DOTALL)
 _MISSING = re.compile(r"Missing required (\w+) parameter '([^']*)'")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
 
 _TITLES = {
     400: "Bad request",
@@ -94,7 +95,13 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
         for item in exc.extra if isinstance(exc.extra, list) else []:
             if isinstance(item, dict):
                 field = str(item.get("key") or item.get("source") or "")
-                errors.append({"field": field, "message": str(item.get("message", ""))})
+                message = str(item.get("message", ""))
+                # msgspec reports an unknown body field against the whole body ("data");
+                # the field itself is what the client has to fix.
+                unknown = _UNKNOWN_FIELD.search(message)
+                if field == "data" and unknown:
+                    field = unknown.group(1)
+                errors.append({"field": field, "message": message})
         missing = _MISSING.match(exc.detail or "")
         if not errors and missing:
             errors.append({"field": missing.group(2), "message": "missing"})

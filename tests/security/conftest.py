@@ -7,6 +7,7 @@ tests of their own in ``test_ratelimit.py``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from litestar.testing import TestClient
 from sqlalchemy import Connection, select, update
 
 from footfall.config import Settings
+from footfall.db.engine import Database
+from footfall.db.migrate import upgrade
 from footfall.db.models import ApiKey
 from footfall.keys import hash_key
 from tests.helpers import Seeder, fresh_database_url
@@ -50,6 +53,40 @@ class World:
 @pytest.fixture
 def world(seed: Seeder, client: TestClient[Litestar]) -> World:
     """Stores Alpha and Beta, devices alpha-door and beta-door, keys and some events."""
+    return build_world(seed, client)
+
+
+@dataclass
+class SharedWorld:
+    """A world, its client and its seeder, shared by the tests of one module."""
+
+    client: TestClient[Litestar]
+    world: World
+    seed: Seeder
+
+
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedWorld]:
+    """One world for a module whose tests only read or are rejected, to save start-ups."""
+    from footfall.app import create_app
+
+    folder = tmp_path_factory.mktemp("shared-world")
+    module_settings = Settings(
+        database_url=fresh_database_url(folder),
+        key_cache_s=0.0,
+        ingest_rate_per_s=0.0,
+        auth_failure_rate_per_min=0.0,
+    )
+    database = Database(module_settings)
+    upgrade(database)
+    seeder = Seeder(database)
+    with TestClient(app=create_app(module_settings)) as client:
+        yield SharedWorld(client=client, world=build_world(seeder, client), seed=seeder)
+    database.dispose()
+
+
+def build_world(seed: Seeder, client: TestClient[Litestar]) -> World:
+    """Create the stores, devices, keys and events of a :class:`World`."""
     alpha = seed.store("Alpha", "Europe/Berlin")
     beta = seed.store("Beta", "America/New_York")
     alpha_door = seed.device("alpha-door", alpha)
