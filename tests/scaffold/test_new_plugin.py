@@ -117,4 +117,4 @@ def test_skeleton_installs_and_passes_its_tests(tmp_path: Path) -> None:
         cwd=package, capture_output=True, text=True, check=False,
     )
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "3 passed" in tested.stdout
+    assert "4 passed" in tested.stdout
