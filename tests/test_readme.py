@@ -19,11 +19,16 @@ def test_every_setting_listed() -> None:
     assert listed - names == set()
 
 
-def test_two_commands_in_code_blocks() -> None:
-    blocks = re.findall(r"```console\n(.*?)```", README, re.DOTALL)
+def _first_block_after(heading: str) -> str:
+    section = README.split(f"\n## {heading}\n", 1)[1]
+    block = re.search(r"```console\n(.*?)```", section, re.DOTALL)
+    assert block is not None, heading
+    return block.group(1).strip()
 
-    assert "pip install -e . && litestar run" in blocks[0]
-    assert blocks[1].strip() == "python3 -m nox"
+
+def test_two_commands_in_code_blocks() -> None:
+    assert _first_block_after("Run the service").endswith("pip install -e . && litestar run")
+    assert _first_block_after("Run the tests") == "python3 -m nox"
 
 
 def test_ci_runs_the_readme_test_command() -> None:
