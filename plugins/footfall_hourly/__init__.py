@@ -1,8 +1,8 @@
 """The ``hourly`` analytic: entries and exits per wall-clock hour or local day.
 
 Counts come from the quarter-hour rollups (``quarter_counts``), never from the raw events, so
-a year of one store costs about as much as a day. See ``docs/analytics.md`` for the
-definitions.
+the cost of a request grows with the length of the range, not with the number of events. See
+``docs/analytics.md`` for the definitions.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ def test_spring_forward_day_has_23_buckets(adb: AnalyticsDb) -> None:
     assert result.resolution == "hour"
     assert len(result.buckets) == 23
     labels = [local_label(b.start, b.offset) for b in result.buckets]
-    assert "02:00+01:00" not in labels and "02:00+02:00" not in labels
+    assert "02:00+01:00" not in labels
+    assert "02:00+02:00" not in labels
     counted = {local_label(b.start, b.offset): b.entries for b in result.buckets if b.entries}
     assert counted == {"01:00+01:00": 1, "03:00+02:00": 1}
     assert result.profile[2].hours_observed == 0

@@ -15,7 +15,7 @@ from footfall.db.models import Base
 
 __all__ = ["DWELL_STORE_SCOPE", "dwell_days", "dwell_quarters"]
 
-#: ``scope`` of rows that match the events of every device of a store together; any other
+#: ``scope`` of rows that match the events of every device of a store together. Any other
 #: value is the id of the one device whose events were matched.
 DWELL_STORE_SCOPE = 0
 

@@ -8,12 +8,12 @@ enough to attribute them to the local hour of any zone later, and small enough t
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from footfall.db.models import QUARTER_S
 
-__all__ = ["DaySummary", "EntryQuarter", "match_day", "merge_summaries"]
+__all__ = ["DaySummary", "EntryQuarter", "match_day"]
 
 _QUARTER_MS = QUARTER_S * 1000
 
@@ -82,20 +82,3 @@ def match_day(events: Iterable[tuple[int, bool]], max_dwell_ms: int) -> DaySumma
 
     summary.unmatched_entries = len(open_entries)
     return summary
-
-
-def merge_summaries(summaries: Sequence[DaySummary]) -> DaySummary:
-    """Add the summaries of several days into one."""
-    total = DaySummary()
-    for summary in summaries:
-        total.events += summary.events
-        total.excluded_long += summary.excluded_long
-        total.unmatched_entries += summary.unmatched_entries
-        total.unmatched_exits += summary.unmatched_exits
-        for key, quarter in summary.quarters.items():
-            merged = total.quarters.get(key)
-            if merged is None:
-                merged = total.quarters[key] = EntryQuarter()
-            merged.samples += quarter.samples
-            merged.total_ms += quarter.total_ms
-    return total

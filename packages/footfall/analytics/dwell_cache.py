@@ -1,8 +1,9 @@
 """Reading and writing the dwell cache of matched business days.
 
-A cached day is used only while it still describes the events: its event count must equal
-the day's count in ``quarter_counts`` (events are only ever added, so an equal count means
-the same events) and its maximum dwell must be the store's current one.
+A cached day is used only while it still describes the events. Its event count must equal
+the day's count in ``quarter_counts``, and its maximum dwell must be the store's current one.
+No code path updates or deletes single events (deleting a device removes its events and its
+quarter rows together), so an equal count means the same events.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def valid_cached_days(
     """Check the cached rows of the span of ``days``, which are business days ``(start, end)``.
 
     Returns the starts (ms) of every cached row in the span, and of those rows that are
-    still valid: a row of a day with other bounds (the store's zone or reset hour changed)
-    or with other events than now is invalid.
+    still valid. A row is invalid when its day has other bounds (the store's zone or reset
+    hour changed) or other events than now.
     """
     if not days:
         return set(), set()
@@ -109,8 +110,8 @@ def read_cached_hours(
 ) -> CachedHours:
     """Sum the cached days starting in ``[first_day_ms, last_day_ms]`` except ``skip_days``.
 
-    Samples are grouped by the clock hour of their entry in the zone whose offsets
-    ``segments`` describe, in the database, so a year returns at most 24 rows.
+    The database groups the samples by the clock hour of their entry in the zone whose
+    offsets ``segments`` describe, so a year returns at most 24 rows.
     """
     result = CachedHours(samples=[0] * 24, total_ms=[0] * 24)
     day_filter = [

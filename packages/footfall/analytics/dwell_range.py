@@ -1,7 +1,7 @@
 """Dwell over a range: business days matched from the events or taken from the cache.
 
 The range ``[start, end)`` is cut into the store's business days. A business day that lies
-wholly inside the range and has ended is matched once and cached; the parts of business days
+wholly inside the range and has ended is matched once and cached. The parts of business days
 cut by the range's ends, and the current day, are matched from their events on every
 request. Only events with a time inside the range take part, so an exit just after the
 range's start whose entry came before it is an unmatched exit.
@@ -134,7 +134,7 @@ def dwell_by_hour(
 ) -> DwellByHour:
     """Match the range's events per business day and sum the samples per clock hour of ``zone``.
 
-    ``whole_store`` says that ``device_ids`` are all devices of the store; otherwise they
+    ``whole_store`` means that ``device_ids`` are all devices of the store. Otherwise they
     are one device, and its events are matched on their own.
     """
     result = DwellByHour()

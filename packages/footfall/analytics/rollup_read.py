@@ -1,10 +1,10 @@
 """Reading the quarter-hour rollups, summed into local hours by the database.
 
-``quarter_counts`` holds one row per device and UTC quarter hour. Every UTC offset in use is
-a whole number of quarter hours, so each quarter lies in exactly one local hour of any zone.
-The query adds the zone's offset to each quarter (a CASE over the few offset segments of the
-range) and groups by the resulting local hour, so a year of one store returns at most one
-row per local hour and the database never touches the raw events.
+``quarter_counts`` contains one row per device and UTC quarter hour. Every UTC offset in use
+since 1980 is a whole number of quarter hours, so each quarter lies in exactly one local hour
+of any zone. The query adds the zone's offset to each quarter (a CASE over the few offset
+segments of the range) and groups by the resulting local hour. A year of one store thus
+returns at most one row per local hour, and the database never reads the raw events.
 """
 
 from __future__ import annotations

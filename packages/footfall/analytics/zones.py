@@ -1,15 +1,14 @@
 """Time-zone arithmetic for analytics: UTC offset segments, local hours and business days.
 
-Analytics turn UTC instants into local hours and days many thousands of times per request,
-so the offsets of a zone are computed once per range as a list of segments of constant UTC
+Analytics turn UTC instants into local hours and days many thousands of times per request.
+So the offsets of a zone are computed once per range, as a list of segments of constant UTC
 offset, and everything else is integer arithmetic on epoch seconds.
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -84,7 +83,7 @@ def _segments_cached(zone_key: str, start_s: int, end_s: int) -> tuple[OffsetSeg
 def offset_segments(zone: ZoneInfo, start_s: int, end_s: int) -> tuple[OffsetSegment, ...]:
     """Split ``[start_s, end_s)`` into segments of constant UTC offset of ``zone``.
 
-    Results are cached per zone and range, because a dashboard asks for the same ranges
+    Results are cached per zone and range, because a dashboard requests the same ranges
     again and again.
     """
     if end_s <= start_s:
@@ -137,8 +136,8 @@ def _business_days_cached(
     zone = ZoneInfo(zone_key)
     first = business_day_start(zone, reset_hour, start_s)
     local_day = datetime.fromtimestamp(first, zone).date()
-    # A business day starting at a resolved gap may read as the same local date; step from
-    # the date of the reset hour itself, which the first start belongs to.
+    # A business day that starts at the end of a gap may fall on the next local date. The
+    # loop below steps from the date whose reset hour the first start belongs to.
     if _local_time_to_utc(zone, local_day, reset_hour) != first:
         local_day -= timedelta(days=1)
 
@@ -163,13 +162,3 @@ def business_days(
     if end_s <= start_s:
         raise ValueError(f"the range end {end_s} must be after its start {start_s}")
     return _business_days_cached(zone.key, reset_hour, start_s, end_s)
-
-
-def day_index(days: tuple[tuple[int, int], ...], epoch_s: int) -> int:
-    """Return the index of the business day of ``days`` that contains ``epoch_s``."""
-    return bisect.bisect_right([start for start, _ in days], epoch_s) - 1
-
-
-def utc_datetime(epoch_s: int) -> datetime:
-    """Return an aware UTC datetime for epoch seconds."""
-    return datetime.fromtimestamp(epoch_s, UTC)
