@@ -140,7 +140,8 @@ export function createBoard(client, view, hooks) {
   // Load everything the view shows and draw it. A newer load makes an
   // older one drop its responses, so a slow request never overwrites a
   // newer view.
-  async function load() {
+  // ``freshStores`` is a store list just fetched, which the first load reuses.
+  async function load(freshStores = null) {
     const loadNumber = ++generation;
     writeViewState(view);
 
@@ -169,7 +170,7 @@ export function createBoard(client, view, hooks) {
     const get = (path, extra = {}) => client.get(path, { ...params, ...extra });
 
     const requests = {
-      stores: client.get("/api/v1/stores"),
+      stores: freshStores ? Promise.resolve(freshStores) : client.get("/api/v1/stores"),
       hourly: get("/api/v1/analytics/hourly", { resolution: range.resolution }),
       before: view.compare
         ? get("/api/v1/analytics/hourly", {
@@ -370,12 +371,13 @@ export function createBoard(client, view, hooks) {
   }
 
   return {
-    /** Load the stores and analytics the key may see, then the view. */
-    async start() {
-      const [storeList, analyticList] = await Promise.all([
-        client.get("/api/v1/stores"),
-        client.get("/api/v1/analytics"),
-      ]);
+    /**
+     * Load the stores and analytics the key may see, then the view.
+     * @param {{stores: Promise, analytics: Promise}} prefetched requests that sign-in
+     *   started together with its key check, to save a round trip
+     */
+    async start(prefetched) {
+      const [storeList, analyticList] = await Promise.all([prefetched.stores, prefetched.analytics]);
       stores = storeList.stores;
       analytics = analyticList.analytics;
       if (stores.length === 0) {
@@ -389,7 +391,7 @@ export function createBoard(client, view, hooks) {
       syncControls();
       syncPluginPanels();
       bindControls();
-      await load();
+      await load(storeList);
     },
     load,
     get lastLoad() {
