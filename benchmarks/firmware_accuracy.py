@@ -1,10 +1,12 @@
-"""Counting accuracy of the firmware core on the MOTChallenge 2DMOT2015 training sequences.
+"""Counting accuracy of the firmware core on recorded pedestrians.
 
 For each sequence and for a horizontal and a vertical line through the centre
 of the frame, this prints the true crossings (from the ground-truth tracks),
 the crossings the core counts from the real detections in both counting
 modes, and the crossings Roboflow supervision's ByteTrack and LineZone count
-from the same detections, side by side in one run.
+from the same detections, side by side in one run. It then counts the ETH/UCY
+trajectories across a line in metres, from the annotated tracks and from boxes
+drawn around the positions.
 
     python benchmarks/firmware_accuracy.py \\
         --supervision-python ~/.venvs/supervision/bin/python > accuracy.md
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ from pathlib import Path
 
 from footfall.replay.core import load_core
 from footfall.replay.run import make_settings, replay_recording
-from footfall.replay.sources import read_mot
+from footfall.replay.sources import read_eth_ucy, read_mot
 from footfall.replay.truth import CountingLine, every_true_crossing
 
 __all__ = ["LINES", "STATIC_SEQUENCES", "main"]
@@ -55,8 +58,7 @@ class Row:
 
 def _default_data_dir() -> Path:
     configured = os.environ.get("FOOTFALL_SHARED_DATA")
-    base = Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
-    return base / "mot15-2dmot2015-train"
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
 
 
 def _count_core(sequence_dir: Path, min_score: float) -> list[Row]:
@@ -213,13 +215,70 @@ def _print_totals(rows: list[Row], with_supervision: bool) -> None:
         print(f"- {sequence}: " + ", ".join(parts))
 
 
+def _print_eth_ucy(folder: Path, box_size_m: float) -> None:
+    """Count the ETH/UCY trajectories across a line in metres through the scene."""
+    core = load_core()
+    print()
+    print(
+        f"ETH/UCY trajectories (ground truth only, positions in metres, 2.5 Hz): a vertical "
+        f"line through the median x of each scene, inside towards +x, band 0.2 m. "
+        f"`tracks` feeds the annotated tracks to the line counter; `boxes` feeds "
+        f"{box_size_m:g} m boxes around the positions through the tracker, identities dropped."
+    )
+    print()
+    print(
+        "| file | max people in a frame | true (net) | tracks deferred | boxes deferred "
+        "| true (every) | tracks immediate | boxes immediate |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for path in sorted(folder.glob("*.txt")):
+        recording = read_eth_ucy(path, box_size_m=box_size_m)
+        xs = [box.cx for frame in recording.frames for box in frame.boxes]
+        ys = [box.cy for frame in recording.frames for box in frame.boxes]
+        middle_x = statistics.median(xs)
+        line = CountingLine(
+            start=(middle_x, min(ys) - 1.0),
+            end=(middle_x, max(ys) + 1.0),
+            inside=(middle_x + 5.0, (min(ys) + max(ys)) / 2.0),
+        )
+        counted = {}
+        for mode in ("deferred", "immediate"):
+            settings = make_settings(
+                core, line, band=0.2, confirm=2, mode=mode, anchor="center", min_score=0.5
+            )
+            for kind in ("gt-tracks", "gt-boxes"):
+                result = replay_recording(core, recording, settings, kind)
+                counted[(mode, kind)] = (result.entries, result.exits)
+                net = result.truth
+        every = every_true_crossing(recording, line, band=0.2)
+        assert net is not None
+        crowd = max(len(frame.boxes) for frame in recording.frames)
+        cells = [
+            path.stem,
+            str(crowd),
+            _pair((net.entries, net.exits)),
+            _pair(counted[("deferred", "gt-tracks")]),
+            _pair(counted[("deferred", "gt-boxes")]),
+            _pair((every.entries, every.exits)),
+            _pair(counted[("immediate", "gt-tracks")]),
+            _pair(counted[("immediate", "gt-boxes")]),
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison and print Markdown tables on stdout."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--data", type=Path, default=_default_data_dir(), help="mot15-2dmot2015-train folder"
+        "--data",
+        type=Path,
+        default=_default_data_dir(),
+        help="folder holding mot15-2dmot2015-train and eth-ucy-trajectories",
+    )
+    parser.add_argument(
+        "--eth-box-size", type=float, default=1.0, help="box side in metres for ETH/UCY"
     )
     parser.add_argument(
         "--supervision-python", default=None, help="Python of a venv with supervision==0.26.1"
@@ -232,15 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
 
-    if not options.data.is_dir():
+    mot_dir = options.data / "mot15-2dmot2015-train"
+    if not mot_dir.is_dir():
         raise SystemExit(
-            f"MOTChallenge data not found at {options.data}; "
-            "pass --data or set FOOTFALL_SHARED_DATA"
+            f"MOTChallenge data not found at {mot_dir}; pass --data or set FOOTFALL_SHARED_DATA"
         )
     sequence_dirs = [
-        options.data / name
-        for name in STATIC_SEQUENCES + MOVING_SEQUENCES
-        if (options.data / name).is_dir()
+        mot_dir / name for name in STATIC_SEQUENCES + MOVING_SEQUENCES if (mot_dir / name).is_dir()
     ]
 
     rows = [
@@ -261,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     _print_table(rows, with_supervision)
     _print_totals(rows, with_supervision)
+
+    eth_dir = options.data / "eth-ucy-trajectories"
+    if eth_dir.is_dir():
+        _print_eth_ucy(eth_dir, options.eth_box_size)
     return 0
 
 

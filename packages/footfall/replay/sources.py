@@ -244,7 +244,7 @@ def read_mot(
     return truth, detections
 
 
-def read_eth_ucy(path: Path, box_size_m: float = 0.5, step_s: float = ETH_UCY_STEP_S) -> Recording:
+def read_eth_ucy(path: Path, box_size_m: float = 1.0, step_s: float = ETH_UCY_STEP_S) -> Recording:
     """Read an ETH/UCY trajectory file (`frame id x y` in metres, tab or space separated).
 
     Each position becomes a square box of `box_size_m` metres around it, so the
