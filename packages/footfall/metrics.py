@@ -99,7 +99,7 @@ def record_batch(store: str, accepted: int, duplicates: int, rejected: int) -> N
 
 
 def observe_request(method: str, route: str, status: int, duration_s: float) -> None:
-    """Record the duration of one answered request."""
+    """Record the duration of one completed request."""
     REQUEST_DURATION.labels(method=method, route=route, status=str(status)).observe(duration_s)
 
 

@@ -75,7 +75,7 @@ def post_events(
     client: TestClient[Litestar], device_key: str, events: Sequence[tuple[float, str]],
     first_seq: int = 1,
 ) -> dict[str, Any]:
-    """Upload ``(epoch seconds, "entry" | "exit")`` events as one batch; return the answer."""
+    """Upload ``(epoch seconds, "entry" | "exit")`` events as one batch; return the JSON body."""
     body = {
         "events": [
             {"seq": first_seq + index, "time": time_s, "direction": direction}

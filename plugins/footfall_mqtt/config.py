@@ -15,12 +15,12 @@ DEFAULT_COUNTS_TOPIC = "footfall/{store}/occupancy"
 
 
 class MqttSettingsError(ValueError):
-    """Raised when a ``FOOTFALL_MQTT_*`` variable holds a value that cannot be used."""
+    """Raised when a ``FOOTFALL_MQTT_*`` variable contains a value that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)
 class MqttSettings:
-    """Where and how the sink publishes."""
+    """Broker address and publishing options of the MQTT sink."""
 
     host: str
     port: int
@@ -58,7 +58,8 @@ class MqttSettings:
         qos_text = env.get("FOOTFALL_MQTT_QOS", "1").strip() or "1"
         if qos_text not in {"0", "1", "2"}:
             raise MqttSettingsError(f"FOOTFALL_MQTT_QOS={qos_text!r} is not a QoS: use 0, 1 or 2")
-        qos: Literal[0, 1, 2] = 0 if qos_text == "0" else 1 if qos_text == "1" else 2
+        qos_levels: dict[str, Literal[0, 1, 2]] = {"0": 0, "1": 1, "2": 2}
+        qos = qos_levels[qos_text]
 
         mode_text = (env.get("FOOTFALL_MQTT_MODE", "batch").strip() or "batch").lower()
         if mode_text not in {"batch", "event"}:

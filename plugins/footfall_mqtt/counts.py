@@ -16,7 +16,7 @@ __all__ = ["LiveCounts", "read_all_live_counts", "read_live_counts"]
 
 @dataclass(frozen=True, slots=True)
 class LiveCounts:
-    """The retained message of one store, in the shape of the occupancy API's answer."""
+    """The retained message of one store, in the shape of the occupancy API's response."""
 
     store: str
     zone: str

@@ -196,7 +196,7 @@ def _store_days(
     try:
         _write_days(query, computed, now_ms)
     except IntegrityError:
-        # Another process stored the same day between our delete and insert. Its row holds
+        # Another process stored the same day between our delete and insert. Its row has
         # the same numbers or newer ones, so this request's copy is not needed.
         logger.debug("Peak occupancy of store %s was stored concurrently", query.store.name)
 
@@ -206,8 +206,8 @@ def _write_days(
 ) -> None:
     with query.db.write() as connection:
         for day_start, day_end, day, fingerprint in computed:
-            # Delete and insert instead of an upsert, which SQLite and PostgreSQL spell
-            # differently; both run in one transaction, so a reader never sees the day missing.
+            # Delete and insert instead of an upsert, because SQLite and PostgreSQL spell upserts
+            # differently. Both run in one transaction, so a reader never sees the day missing.
             connection.execute(
                 delete(peak_days).where(
                     peak_days.c.store_id == query.store.id,

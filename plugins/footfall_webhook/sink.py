@@ -38,12 +38,12 @@ BATCH_HEADER = "X-Footfall-Batch-Id"
 
 
 class WebhookSettingsError(ValueError):
-    """Raised when a ``FOOTFALL_WEBHOOK_*`` variable holds a value that cannot be used."""
+    """Raised when a ``FOOTFALL_WEBHOOK_*`` variable contains a value that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)
 class WebhookSettings:
-    """Where the sink posts and how it signs."""
+    """Receiver URL, signing secret and timeout of the webhook sink."""
 
     url: str
     secret: bytes
@@ -97,7 +97,7 @@ def verify(secret: bytes, timestamp: str, body: bytes, signature: str) -> bool:
 
 
 class WebhookSink:
-    """POSTs each committed batch; any answer other than 2xx raises, so the outbox retries.
+    """POSTs each committed batch; any response other than 2xx raises, so the outbox retries.
 
     A retried batch reaches the receiver again with the same ``batch_id`` (also in the
     ``X-Footfall-Batch-Id`` header), which receivers use to deduplicate.
@@ -130,8 +130,8 @@ class WebhookSink:
                 status = response.status
         except urllib.error.HTTPError as error:
             raise ConnectionError(
-                f"webhook {self.settings.url} answered batch {batch.batch_id} with HTTP "
-                f"{error.code}; it will be retried"
+                f"webhook {self.settings.url} returned HTTP {error.code} for batch "
+                f"{batch.batch_id}; it will be retried"
             ) from error
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise ConnectionError(
@@ -140,8 +140,8 @@ class WebhookSink:
             ) from error
         if not 200 <= status < 300:
             raise ConnectionError(
-                f"webhook {self.settings.url} answered batch {batch.batch_id} with HTTP "
-                f"{status}; it will be retried"
+                f"webhook {self.settings.url} returned HTTP {status} for batch "
+                f"{batch.batch_id}; it will be retried"
             )
         return None
 

@@ -74,12 +74,20 @@ echo "PostgreSQL started on 127.0.0.1:$port (data in $data_dir)"
 
 export FOOTFALL_TEST_POSTGRES_URL="postgresql+psycopg://footfall@127.0.0.1:$port/postgres"
 
-# The tests that touch the database: migrations, ingest, access control, analytics, the
-# PostgreSQL-only tests (several workers, both back ends agreeing) and the sinks.
-test_paths=()
-for path in tests/api tests/service tests/analytics tests/postgres tests/sinks tests/metrics; do
-  if [ -d "$path" ]; then
-    test_paths+=("$path")
-  fi
-done
-"$PYTHON" -m pytest "${test_paths[@]}" "$@"
+# Arguments that start with a test path replace the default selection; options alone (such
+# as -x or -k ingest) are added to it.
+if [ "$#" -gt 0 ] && [ -e "${1%%::*}" ]; then
+  exec_paths=()
+else
+  # Every test folder that touches the database: migrations, ingest, access control,
+  # analytics, the PostgreSQL-only tests (several workers, both back ends agreeing), sinks
+  # and plugins. The dashboard's browser tests and the firmware tests use no database.
+  exec_paths=()
+  for path in tests/*/; do
+    case "$path" in
+      tests/dashboard/ | tests/firmware/ | tests/scaffold/) ;;
+      *) exec_paths+=("${path%/}") ;;
+    esac
+  done
+fi
+"$PYTHON" -m pytest "${exec_paths[@]}" "$@"

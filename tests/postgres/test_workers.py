@@ -63,7 +63,7 @@ def workers(tmp_path: Path) -> Iterator[tuple[Workers, Database]]:
     metrics_dir.mkdir()
     env = dict(os.environ)
     env.update({"FOOTFALL_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"})
-    # The schema is upgraded once before the workers start, as docs/deployment.md says,
+    # The schema is upgraded once before the workers start, as docs/deployment.md describes,
     # so that four processes never race to migrate it.
     _run_cli(env, "db", "upgrade")
     env.update({

@@ -40,7 +40,7 @@ class Received:
 
 @dataclass
 class Receiver:
-    """An HTTP server on 127.0.0.1 that answers with the queued statuses, then 204."""
+    """An HTTP server on 127.0.0.1 that responds with the queued statuses, then 204."""
 
     statuses: list[int]
     received: list[Received] = field(default_factory=list)

@@ -14,7 +14,7 @@ from footfall.metrics import CONTENT_TYPE_LATEST, DatabaseCollector, observe_req
 __all__ = ["get_metrics", "latency_middleware"]
 
 
-# NOTE: the route needs no key, like most Prometheus targets; it names every store and its
+# NOTE: the route needs no key, like most Prometheus targets. It names every store and its
 # traffic, so expose it only to the monitoring network (see docs/deployment.md).
 @get(
     "/metrics", sync_to_thread=True, include_in_schema=False, opt={"public": True},
@@ -28,7 +28,7 @@ def get_metrics(service: ServiceDep) -> Response[bytes]:
 
 
 def latency_middleware(app: ASGIApp) -> ASGIApp:
-    """Time each HTTP request from its arrival to the end of its answer.
+    """Time each HTTP request from its arrival to the end of its response.
 
     The route label is the route's path template (``/api/v1/stores/{name:str}/occupancy``),
     never the requested path, so the number of series stays bounded. Requests that match no
