@@ -7,6 +7,7 @@ to a fresh build and an unchanged tree reuses the last one.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -65,13 +66,23 @@ def build_library(source_dir: Path = CORE_SOURCE_DIR, build_root: Path | None = 
             "cmake was not found on PATH; install CMake (3.16 or newer) to build the firmware core"
         )
 
-    build_dir = (build_root if build_root is not None else _cache_root()) / _source_digest(
-        source_dir
-    )
+    root = build_root if build_root is not None else _cache_root()
+    build_dir = root / _source_digest(source_dir)
     library = build_dir / _library_file_name()
     if library.is_file():
         return library
 
+    # Two test processes may ask at once: the lock makes the second wait for
+    # the first build instead of running CMake in the same folder.
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with (root / f"{build_dir.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if library.is_file():
+            return library
+        return _run_cmake(cmake, source_dir, build_dir)
+
+
+def _run_cmake(cmake: str, source_dir: Path, build_dir: Path) -> Path:
     steps = [
         [cmake, "-S", str(source_dir), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release"],
         [cmake, "--build", str(build_dir), "--target", CMAKE_TARGET, "--parallel", "2"],
