@@ -1,0 +1,146 @@
+"""Benchmark: how many devices, each posting 5 events every 10 s, one server holds.
+
+Seeds stores with two doors each and one key per device into a fresh SQLite file, starts
+``litestar run``, and runs ``fleet_load.py`` (a separate process) at a growing number of
+devices until the 99th percentile latency passes 100 ms. At every step it records the
+server's CPU use (cores), its peak resident memory (sampled every 0.25 s from
+/proc/PID/status) and the generator's own CPU use and send delay.
+
+    python benchmarks/service_fleet.py [--steps 1000,2500,5000,10000,15000,20000]
+        [--seconds 40] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import (
+    cpu_seconds,
+    migrated_database,
+    resident_kib,
+    seed_fleet,
+    start_server,
+    stop_server,
+)
+
+__all__ = ["P99_LIMIT_MS", "main"]
+
+P99_LIMIT_MS = 100.0
+DOORS_PER_STORE = 2
+DEFAULT_STEPS = "1000,2500,5000,10000,15000,20000,30000"
+
+
+class PeakMemory:
+    """Samples a process's resident memory in a thread and keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kib = max(self.peak_kib, resident_kib(self.pid))
+            self._stop.wait(0.25)
+
+
+def run_step(
+    url: str, pid: int, keys_file: Path, devices: int, seconds: float, seq_base: int
+) -> dict[str, Any]:
+    """Run the fleet at one size; return the generator's result and the server's usage."""
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve().parent / "fleet_load.py"),
+        url,
+        str(keys_file),
+        "--devices",
+        str(devices),
+        "--seconds",
+        str(seconds),
+        "--seq-base",
+        str(seq_base),
+    ]
+    cpu_before = cpu_seconds(pid)
+    started = time.perf_counter()
+    with PeakMemory(pid) as memory:
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    elapsed = time.perf_counter() - started
+    cpu_used = cpu_seconds(pid) - cpu_before
+
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    result["server_cpu_cores"] = cpu_used / elapsed
+    result["server_peak_rss_mib"] = memory.peak_kib / 1024
+    result["load_average"] = float(Path("/proc/loadavg").read_text().split()[0])
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Grow the fleet step by step until the p99 latency passes the limit."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", default=DEFAULT_STEPS, help="device counts, comma-separated")
+    parser.add_argument("--seconds", type=float, default=40.0, help="length of every step")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    steps = [int(part) for part in args.steps.split(",")]
+
+    results: dict[str, Any] = {"steps": [], "seconds": args.seconds, "held": 0}
+    with tempfile.TemporaryDirectory(prefix="footfall-fleet-") as tmp:
+        workdir = Path(tmp)
+        database = workdir / "fleet.db"
+        db = migrated_database(database)
+        fleet = seed_fleet(db, max(steps) // DOORS_PER_STORE, DOORS_PER_STORE)
+        db.dispose()
+        keys_file = workdir / "keys.txt"
+        keys_file.write_text("\n".join(fleet.keys) + "\n")
+
+        server, _ = start_server(database, workdir / "server.log")
+        results["idle_rss_mib"] = resident_kib(server.pid) / 1024
+        try:
+            for number, devices in enumerate(steps):
+                # Every step starts its devices' sequence numbers past the previous steps'.
+                step = run_step(
+                    server.url, server.pid, keys_file, devices, args.seconds, number * 10**9
+                )
+                results["steps"].append(step)
+                print(
+                    f"{devices} devices: {step['answered']}/{step['due']} answered, "
+                    f"p50 {step['p50_ms']:.1f} ms, p99 {step['p99_ms']:.1f} ms, "
+                    f"server CPU {step['server_cpu_cores']:.2f} cores, "
+                    f"peak RSS {step['server_peak_rss_mib']:.0f} MiB, "
+                    f"generator CPU {step['generator_cpu_cores']:.2f} cores, "
+                    f"load {step['load_average']}",
+                    flush=True,
+                )
+                held = step["failures"] == 0 and step["p99_ms"] <= P99_LIMIT_MS
+                if not held:
+                    break
+                results["held"] = devices
+        finally:
+            stop_server(server)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    main()
