@@ -427,7 +427,9 @@ def test_get_movements_query_faults_name_field(
         _assert_problem(answer, {400}, field)
 
 
-@pytest.mark.parametrize("date", ["-1e300", "1e300", "-9223372036854775808", "0"])
+@pytest.mark.parametrize(
+    "date", ["-1e300", "1e300", "-1.7976931348623157e308", "-9223372036854775808", "0"]
+)
 def test_get_movements_extreme_dates_answer(
     shared_world: SharedWorld, date: str
 ) -> None:

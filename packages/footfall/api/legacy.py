@@ -48,7 +48,9 @@ class MovementsStored(msgspec.Struct):
 class Movement(msgspec.Struct):
     """One stored movement: its time in epoch seconds and whether it was an entry."""
 
-    timestamp: float | int
+    timestamp: float
+    """Whole seconds are sent as a JSON integer, as the earlier system did; the schema says
+    "number", which covers both (``float | int`` made an ambiguous ``oneOf``)."""
     is_entry: bool
 
 
@@ -102,8 +104,9 @@ def get_movements(
             400, "date must be a finite number of epoch seconds", errors=[("date", "not finite")]
         )
 
-    # Clamped so that a date centuries away still fits the 64-bit column it is compared with.
-    newest_ms = max(-(2**62), min(int(date * 1000), 2**62))
+    # Clamped to about 30 million years either way, so that a date near the float maximum
+    # neither overflows to infinity when scaled nor exceeds the 64-bit column.
+    newest_ms = int(max(-1e15, min(date, 1e15)) * 1000)
     query = select(Event.time_ms, Event.is_entry).where(Event.time_ms <= newest_ms)
     if principal.role == "device":
         query = query.where(Event.device_id == principal.device_id)
