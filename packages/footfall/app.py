@@ -22,7 +22,7 @@ from footfall.api.deps import dependencies
 from footfall.config import Settings
 from footfall.paths import dashboard_dir
 from footfall.problems import exception_handlers
-from footfall.ratelimit import RateLimitMiddleware
+from footfall.ratelimit import RateLimitMiddleware, RateLimits
 from footfall.service import Service
 
 __all__ = ["create_app"]
@@ -119,14 +119,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[_add_security_headers],
         middleware=[
             metrics.latency_middleware,
-            DefineMiddleware(RateLimitMiddleware, settings=settings),
+            DefineMiddleware(RateLimitMiddleware, limits=RateLimits(settings)),
         ],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
         openapi_config=OpenAPIConfig(title="Footfall", version=__version__),
-        # Analytics answers over a year run to hundreds of kilobytes of JSON; gzip cuts them
-        # about tenfold. Device routes answer a few bytes, so they skip the middleware.
+        # Analytics responses over a year run to hundreds of kilobytes of JSON; gzip cuts them
+        # about tenfold. Device routes return a few bytes, so they skip the middleware.
         compression_config=CompressionConfig(
             backend="gzip",
             minimum_size=1024,

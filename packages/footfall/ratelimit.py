@@ -32,12 +32,12 @@ from litestar.types import (
 
 from footfall.config import Settings
 
-__all__ = ["INGEST_PATHS", "RateLimitMiddleware", "RateLimiter", "TokenBucket"]
+__all__ = ["INGEST_PATHS", "RateLimitMiddleware", "RateLimiter", "RateLimits", "TokenBucket"]
 
 logger = logging.getLogger(__name__)
 
 #: Routes whose requests count against the per-key ingest limit.
-INGEST_PATHS = frozenset({"/api/v1/events", "/api/v1/devices/me/status", "/movements/"})
+INGEST_PATHS = frozenset({"/api/v1/events", "/api/v1/devices/me/status", "/movements"})
 
 #: Paths that stay open to an address that failed authentication too often: health checks
 #: for load balancers and the dashboard's static files, which carry no key.
@@ -145,11 +145,14 @@ class RateLimiter:
         return bucket.wait_s()
 
 
-class RateLimitMiddleware:
-    """ASGI middleware that applies the ingest and failed-authentication limits."""
+class RateLimits:
+    """The limiters of one application, shared by the middleware of all its routes.
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
+    Litestar builds a middleware instance per route, so the buckets live here and not in
+    the middleware, or each route would count on its own.
+    """
+
+    def __init__(self, settings: Settings) -> None:
         self.ingest = RateLimiter(
             "ingest per key", settings.ingest_burst, settings.ingest_rate_per_s
         )
@@ -158,12 +161,22 @@ class RateLimitMiddleware:
             "failed authentication per address", per_minute, per_minute / 60
         )
 
+
+class RateLimitMiddleware:
+    """ASGI middleware that applies the ingest and failed-authentication limits."""
+
+    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+        self.app = app
+        self.ingest = limits.ingest
+        self.auth_failures = limits.auth_failures
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
 
-        path: str = scope["path"]
+        # Litestar routes "/movements/" and "/movements" alike, so compare without the slash.
+        path: str = scope["path"].rstrip("/") or "/"
         address = _client_address(scope)
         guarded = self.auth_failures.enabled and not path.startswith(_OPEN_PREFIXES)
         if guarded:
@@ -219,7 +232,7 @@ def _credential(scope: Scope) -> str | None:
     header_key = headers.get(b"x-api-key")
     if header_key is not None:
         return header_key.decode("latin-1").strip()
-    if scope["path"] == "/movements/":
+    if scope["path"].rstrip("/") == "/movements":
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         if query.get("api_key"):
             return query["api_key"][0].strip()
