@@ -20,6 +20,9 @@ from tests.helpers import (
     start_live_server,
 )
 
+#: Fails the run if an API key created during it appears in a log (see the module).
+pytest_plugins = ["tests.security.key_leaks"]
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
