@@ -3,11 +3,12 @@
 The ingest transaction writes one outbox row per after-commit sink next to the events, so a
 batch that the device saw acknowledged reaches every sink even if the process dies right after
 the commit. :class:`footfall.outbox_worker.OutboxWorker` delivers the rows, and this module
-holds the table operations that the worker, the admin API and the CLI share.
+contains the table operations that the worker, the admin API and the CLI share.
 
-Delivery is at least once, not exactly once: a worker that dies after its sink accepted a batch
-but before it deleted the row delivers that batch again after the lease ends. Sinks therefore
-identify batches by ``batch_id``. Batches reach a sink in no guaranteed order.
+Delivery is at least once, not exactly once. If a process dies after its sink accepted a batch
+but before it deleted the row, the batch is delivered again once the lease ends, so a sink
+should treat a repeated ``batch_id`` as a duplicate. Batches reach a sink in no guaranteed
+order.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 Both are token buckets held in memory, so each service process limits on its own. Ingest
 requests (events, heartbeats and legacy movements) take one token from the bucket of the key
-they carry, before the handler runs. A request whose answer is 401 takes one token from the
-bucket of its client address, and while that bucket is empty every API request from the
-address is answered with 429 before its key is checked, which makes guessing keys slow.
-A limited request gets a problem-details 429 with ``Retry-After`` in whole seconds.
+they carry, before the handler runs. A request whose response is 401 takes one token from the
+bucket of its client address. While that bucket is empty, every API request from the address
+gets 429 before its key is checked, which makes guessing keys slow. A limited request gets a
+problem-details 429 with ``Retry-After`` in whole seconds.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class RateLimiter:
 
     def _drop_idle(self, now: float) -> None:
         # A bucket that has refilled completely behaves like a new one, so dropping it
-        # changes nothing; if every bucket is busy the table is cleared, which errs on the
+        # changes nothing. If every bucket is busy, the table is cleared, which errs on the
         # side of letting requests through.
         full_after_s = self.capacity / self.rate_per_s
         idle = [key for key, bucket in self._buckets.items() if now - bucket.updated > full_after_s]
@@ -136,7 +136,7 @@ class RateLimiter:
     def _limited(self, identifier: str, bucket: TokenBucket) -> float:
         if not bucket.limited:
             logger.warning(
-                "Rate limit %s reached for %s: requests are answered with 429 for %.1f s",
+                "Rate limit %s reached for %s: requests get 429 for the next %.1f s",
                 self.name,
                 identifier,
                 bucket.wait_s(),

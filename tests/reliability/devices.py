@@ -2,7 +2,7 @@
 
 Each device thread keeps its unacknowledged batch, as the firmware's queue does, and sends
 the same batch again after any failure: a refused connection, a reset, a timeout or a 5xx.
-A batch counts as acknowledged only when the service answered 200.
+A batch counts as acknowledged only when the service responded with 200.
 """
 
 from __future__ import annotations

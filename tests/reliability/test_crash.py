@@ -1,8 +1,8 @@
 """Crash safety: SIGKILL the real server under ingest, again and again, and lose nothing.
 
 Several simulated devices post batches while the test kills ``litestar run`` with SIGKILL at
-random moments and starts it again on the same SQLite file. Devices keep every batch that was
-not answered with 200 and send it again, as the firmware does. At the end every acknowledged
+random moments and starts it again on the same SQLite file. Devices keep every batch that did
+not get a 200 response and send it again, as the firmware does. At the end every acknowledged
 event must be stored exactly once, the devices' retries must have brought in every event they
 generated, and the quarter-hour rollups must add up to the stored events.
 """

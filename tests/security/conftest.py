@@ -1,7 +1,7 @@
 """Fixtures of the security tests: settings without rate limits, and a world of two stores.
 
 The access and hostile-input tests send many requests with invalid keys from one client
-address, which the failed-authentication limit would answer with 429; the rate limits have
+address, so the failed-authentication limit would reject them with 429. The rate limits have
 tests of their own in ``test_ratelimit.py``.
 """
 

@@ -1,10 +1,10 @@
 """A pytest plugin that fails the run if an API key appears in any log of the session.
 
 It records every key generated in the test process (``footfall.keys.generate_key``) and every
-key that ``litestar footfall keys create`` printed for a live server, captures every log
-record of the test process, and at the end of the session searches those records and every
-``*.log`` file under the session's temporary folder (where live servers write their output)
-for each key. A key found there fails the run with the file or logger that holds it.
+key that ``litestar footfall keys create`` printed for a live server. It captures every log
+record of the test process. At the end of the session it searches those records, and every
+``*.log`` file under the session's temporary folder where live servers write their output,
+for each key. A key found there fails the run and is reported with the file or logger.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Property-based fuzzing of the API from its own OpenAPI schema, with every role's key.
 
 Schemathesis generates requests for every operation of ``/schema/openapi.json``, valid and
-invalid, and sends them in-process. No answer may be a 5xx, and every answer that the schema
-documents must match it. ``FOOTFALL_FUZZ_EXAMPLES`` sets the examples per operation.
+invalid, and sends them in-process. No response may be a 5xx, and every response that the
+schema documents must match it. ``FOOTFALL_FUZZ_EXAMPLES`` sets the examples per operation.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Hostile requests against every write route and every query parameter.
 
-A fault of the whole request must get a 4xx problem that names the faulty field; a faulty
-event must be listed as rejected, kept in ``rejected_events``, and the rest of its batch
+A fault of the whole request must get a 4xx problem that names the faulty field. A faulty
+event must be listed as rejected and kept in ``rejected_events``, and the rest of its batch
 stored. No request may get a 5xx.
 """
 

@@ -28,7 +28,7 @@ def outbox_group() -> None:
     help="Only rows in this state: pending (being retried) or dead (waiting for `retry`).",
 )
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000),
-              help="Most rows to print, oldest first.")
+              help="Maximum number of rows to print, oldest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def list_command(context: click.Context, state: str | None, limit: int, as_json: bool) -> None:

@@ -1,7 +1,7 @@
 """An event sink for tests that fails a set number of times, then records every batch.
 
 Its state lives in files of the folder named by ``FLAKY_SINK_DIR``, so that it carries over
-a restart of the service: ``attempts`` counts calls, ``delivered.jsonl`` holds one line per
+a restart of the service: ``attempts`` counts calls, ``delivered.jsonl`` contains one line per
 delivered batch. ``FLAKY_SINK_FAILURES`` sets how many calls fail first (default 0).
 """
 
