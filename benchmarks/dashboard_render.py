@@ -1,7 +1,7 @@
 """Benchmark: first complete render of the dashboard's year view, and the bytes it transfers.
 
-Starts the service on 127.0.0.1 with a fresh SQLite database, stores a year of one store's
-events through the ingest API, then opens the dashboard's year view (a custom range of the
+Starts the service on 127.0.0.1 with a fresh SQLite database and stores a year of one store's
+events through the ingest API. Then it opens the dashboard's year view (a custom range of the
 last 365 days, drawn with one bar a day) in Debian's headless Chromium with an empty cache,
 several times. For each run it reports the time from navigation start to the first complete
 render (every chart drawn) and the bytes received on the wire (headers and compressed bodies,
@@ -190,7 +190,8 @@ def measure(url: str, key: str, runs: int, verbose: bool) -> list[tuple[int, int
             state = page.get_attribute("body", "data-state")
             if state != "ready":
                 raise SystemExit(
-                    f"The year view ended in state {state}: {page.inner_text('#status')}"
+                    f"The year view ended in state {state}: {page.inner_text('#status')} "
+                    "Fix the service error it names, then run the benchmark again."
                 )
             render_ms = int(page.get_attribute("body", "data-first-load-ms") or "0")
             results.append((render_ms, sum(received)))
@@ -252,8 +253,8 @@ def main() -> None:
         print(f"run {index}: first complete render {ms} ms, received {size / 1000:.1f} kB")
 
     # The first run after start-up also pays for the service's cold caches (SQLite pages,
-    # first queries), which a shop's dashboard opened every morning does not, so the
-    # summary is over the later runs and the first is shown on its own above.
+    # first queries). A dashboard opened every morning on a running service does not, so
+    # the summary covers the later runs, and the first is shown on its own above.
     later = results[1:] or results
     render = [ms for ms, _ in later]
     sizes = [size for _, size in later]

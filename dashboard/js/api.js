@@ -1,11 +1,11 @@
 // HTTP client of the Footfall analytics API. Every failure becomes an
-// ApiError whose kind tells the page which plain-words message to show.
+// ApiError whose kind selects the plain-words message the page shows.
 
 export class ApiError extends Error {
   /**
    * @param {"unauthorized"|"forbidden"|"not_found"|"unreachable"|"http"|"invalid"} kind
    * @param {string} message sentence shown to the user
-   * @param {number|null} status HTTP status, null when no answer arrived
+   * @param {number|null} status HTTP status, null when no response arrived
    */
   constructor(kind, message, status = null) {
     super(message);
@@ -56,7 +56,7 @@ export function createClient(key) {
         cache: "no-store",
       });
     } catch {
-      // fetch rejects only when no HTTP answer arrived at all.
+      // fetch rejects only when no HTTP response arrived at all.
       throw new ApiError(
         "unreachable",
         `The Footfall service at ${window.location.origin} cannot be reached. ` +

@@ -31,22 +31,22 @@ function momentText(ms, now, zone) {
 }
 
 /**
- * The problems of a store's devices, as sentences for the alert area.
+ * List the problems of a store's devices, as sentences for the alert area.
  * @param {object} store a store of GET /api/v1/stores
  * @param {number} now epoch ms
  */
 export function deviceProblems(store, now) {
   const problems = [];
   for (const device of store.devices) {
-    const heard = Math.max(device.last_heartbeat_ms ?? -Infinity, device.last_event_ms ?? -Infinity);
-    if (!Number.isFinite(heard)) {
+    const lastContact = Math.max(device.last_heartbeat_ms ?? -Infinity, device.last_event_ms ?? -Infinity);
+    if (!Number.isFinite(lastContact)) {
       problems.push(
         `Door "${device.name}" has never reported to the service. ` +
           "Check its power, Wi-Fi and API key.",
       );
-    } else if (now - heard > SILENT_AFTER_MS) {
+    } else if (now - lastContact > SILENT_AFTER_MS) {
       problems.push(
-        `Door "${device.name}" has been silent since ${momentText(heard, now, store.timezone)}. ` +
+        `Door "${device.name}" has been silent since ${momentText(lastContact, now, store.timezone)}. ` +
           "Its counts are missing until it reconnects; check its power and Wi-Fi.",
       );
     }
@@ -78,8 +78,8 @@ export function showDevices(tbody, store, now) {
   tbody.replaceChildren();
   for (const device of store.devices) {
     const status = device.status || {};
-    const heard = Math.max(device.last_heartbeat_ms ?? -Infinity, device.last_event_ms ?? -Infinity);
-    const silent = !Number.isFinite(heard) || now - heard > SILENT_AFTER_MS;
+    const lastContact = Math.max(device.last_heartbeat_ms ?? -Infinity, device.last_event_ms ?? -Infinity);
+    const silent = !Number.isFinite(lastContact) || now - lastContact > SILENT_AFTER_MS;
 
     const row = document.createElement("tr");
     if (silent || status.camera === "fault") {

@@ -40,7 +40,7 @@ function change(now, before) {
 }
 
 /**
- * The summary figures: [{id, label, value, note}].
+ * Build the summary figures: [{id, label, value, note}].
  * @param {object} data hourly, before (or null), dwell, occupancy
  */
 export function summaryItems({ hourly, before, dwell, occupancy }) {

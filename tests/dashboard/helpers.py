@@ -19,9 +19,9 @@ __all__ = [
 
 LOAD_TIMEOUT_MS = 30000
 
-# Browser time zone of the tests; the zone-switch test relies on it being none of the
-# stores' zones. Asia/Tehran has a half-hour offset and, since 2022, no daylight saving
-# time; its name is the same in IANA and in the CLDR data that Chromium reports.
+# Browser time zone of the tests. The zone-switch test needs it to differ from every
+# store's zone. Asia/Tehran has a half-hour offset and, since 2022, no daylight saving
+# time. Its name is the same in IANA and in the CLDR data that Chromium reports.
 BROWSER_ZONE = "Asia/Tehran"
 
 

@@ -1,6 +1,6 @@
 """Deterministic test data for the dashboard tests, sent through the service's own API.
 
-Stores, devices and keys are created with the ``litestar footfall`` command line; events and
+Stores, devices and keys are created with the ``litestar footfall`` command line. Events and
 heartbeats go through ``POST /api/v1/events`` and ``POST /api/v1/devices/me/status`` with
 device keys, as a real device sends them.
 """

@@ -67,7 +67,7 @@ def free_port() -> int:
 
 
 def wait_live(url: str, process: subprocess.Popen[str], log: Path) -> None:
-    """Wait until /health/live answers 200, or fail with the service's log."""
+    """Wait until /health/live returns 200, or fail with the service's log."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -23,7 +23,7 @@ def test_hourly_csv_matches_api(service: Service, page: Any) -> None:
     assert download.suggested_filename == "footfall_Chicago_2022-11-06_2022-11-06_hourly.csv"
     assert rows[0] == ["Start (America/Chicago)", "Entries", "Exits", "UTC offset", "Watched"]
     assert len(rows) == 1 + 25
-    # Both 01:00 rows are there, told apart by their offsets.
+    # Both 01:00 rows are there, distinguished by their offsets.
     assert rows[2][0] == "2022-11-06 01:00"
     assert rows[2][3] == "-05:00"
     assert rows[3][0] == "2022-11-06 01:00"

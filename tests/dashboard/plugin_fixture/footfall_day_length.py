@@ -1,6 +1,6 @@
 """Analytic plugin used by the dashboard tests: the length of each local day in hours.
 
-It needs no events, so the test knows its result exactly: 23 on a spring-forward day, 25 on
+It needs no events, so its expected result is exact: 23 on a spring-forward day, 25 on
 a fall-back day, 24 otherwise. The dashboard has no code for it and must draw it from its
 chart hint, on a time axis in the result's zone.
 """
