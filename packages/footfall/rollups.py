@@ -17,6 +17,7 @@ from sqlalchemy.sql import Select
 from footfall import clock
 from footfall.analytics.dwell_cache import clear_dwell_cache
 from footfall.analytics.dwell_range import dwell_by_hour
+from footfall.analytics.rollup_read import integer_constant
 from footfall.analytics.zones import business_day_start
 from footfall.db.engine import Database
 from footfall.db.models import QUARTER_S, Device, Event, Heartbeat, QuarterCount, Store
@@ -41,27 +42,29 @@ def _rebuild(connection: Connection, store_id: int | None) -> int:
     connection.execute(delete(QuarterCount).where(QuarterCount.device_id.in_(devices)))
 
     entry_flag = cast(Event.is_entry, Integer)
+    event_quarter = Event.time_ms // integer_constant(_QUARTER_MS)
+    heartbeat_quarter = Heartbeat.received_ms // integer_constant(_QUARTER_MS)
     event_rows = (
         select(
             Event.device_id.label("device_id"),
-            (Event.time_ms // _QUARTER_MS).label("quarter"),
+            event_quarter.label("quarter"),
             func.sum(entry_flag).label("entries"),
             func.sum(1 - entry_flag).label("exits"),
             literal(0).label("heartbeats"),
         )
         .where(Event.device_id.in_(devices))
-        .group_by(Event.device_id, Event.time_ms // _QUARTER_MS)
+        .group_by(Event.device_id, event_quarter)
     )
     heartbeat_rows = (
         select(
             Heartbeat.device_id.label("device_id"),
-            (Heartbeat.received_ms // _QUARTER_MS).label("quarter"),
+            heartbeat_quarter.label("quarter"),
             literal(0).label("entries"),
             literal(0).label("exits"),
             func.count().label("heartbeats"),
         )
         .where(Heartbeat.device_id.in_(devices))
-        .group_by(Heartbeat.device_id, Heartbeat.received_ms // _QUARTER_MS)
+        .group_by(Heartbeat.device_id, heartbeat_quarter)
     )
     both = union_all(event_rows, heartbeat_rows).subquery()
     merged = select(
@@ -72,12 +75,18 @@ def _rebuild(connection: Connection, store_id: int | None) -> int:
         func.sum(both.c.heartbeats),
     ).group_by(both.c.device_id, both.c.quarter)
 
-    result = connection.execute(
+    connection.execute(
         insert(QuarterCount).from_select(
             ["device_id", "quarter", "entries", "exits", "heartbeats"], merged
         )
     )
-    return int(result.rowcount)
+
+    # Counted rather than taken from rowcount, because psycopg 3 returned -1 for this
+    # INSERT ... SELECT in the PostgreSQL test run.
+    written = connection.execute(
+        select(func.count()).select_from(QuarterCount).where(QuarterCount.device_id.in_(devices))
+    ).scalar_one()
+    return int(written)
 
 
 def _refill_dwell_cache(db: Database, store_id: int | None, now_ms: int) -> int:

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Connection, insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from footfall.config import Settings
 from footfall.db.engine import Database
 from footfall.db.migrate import upgrade
 from footfall.db.models import QUARTER_S, Device, Event, Heartbeat, QuarterCount, Store
+from footfall.db.upsert import dialect_insert
 from footfall.plugin_types import AnalyticQuery, StoreRef
+from tests.helpers import fresh_database_url
 
 
 @dataclass
@@ -133,7 +134,7 @@ class AnalyticsDb:
 
 def add_to_quarter(connection: Connection, device_id: int, time_ms: int, is_entry: bool) -> None:
     """Count one event in its quarter row, creating the row when it is the first."""
-    statement = sqlite_insert(QuarterCount).values(
+    statement = dialect_insert(connection, QuarterCount).values(
         device_id=device_id,
         quarter=time_ms // (QUARTER_S * 1000),
         entries=int(is_entry),
@@ -157,7 +158,8 @@ def iso_ms(text: str) -> int:
 
 
 def make_database(directory: Path) -> Database:
-    db = Database(Settings(database_url=f"sqlite:///{directory}/analytics.db"))
+    """Create a migrated database: a SQLite file, or PostgreSQL when the tests run on it."""
+    db = Database(Settings(database_url=fresh_database_url(directory, "analytics")))
     upgrade(db)
     return db
 

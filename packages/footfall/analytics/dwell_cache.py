@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from footfall.analytics.cache_tables import dwell_days, dwell_quarters
 from footfall.analytics.dwell import DaySummary
-from footfall.analytics.rollup_read import local_hour_expressions
+from footfall.analytics.rollup_read import integer_constant, local_hour_expressions
 from footfall.analytics.zones import OffsetSegment
 from footfall.db.engine import Database
 from footfall.db.models import QUARTER_S, QuarterCount
@@ -143,7 +143,7 @@ def read_cached_hours(
     if skip_days:
         quarter_filter.append(dwell_quarters.c.day_start_ms.not_in(skip_days))
     _, local_hour = local_hour_expressions(dwell_quarters.c.quarter, segments)
-    clock_hour = local_hour % 24
+    clock_hour = local_hour % integer_constant(24)
     rows = connection.execute(
         select(clock_hour, func.sum(dwell_quarters.c.samples), func.sum(dwell_quarters.c.total_ms))
         .where(*quarter_filter)

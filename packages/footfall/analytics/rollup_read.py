@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, case, func, literal_column, select
 
 from footfall.analytics.buckets import BucketGrid
 from footfall.analytics.zones import OffsetSegment
 from footfall.db.models import QUARTER_S, QuarterCount
 
-__all__ = ["HourCounts", "local_hour_expressions", "read_hour_counts"]
+__all__ = ["HourCounts", "integer_constant", "local_hour_expressions", "read_hour_counts"]
 
 _HOUR_S = 3600
 
@@ -33,6 +33,16 @@ class HourCounts:
     watched: list[bool]
 
 
+def integer_constant(value: int) -> ColumnElement[int]:
+    """Return an integer written into the SQL text rather than bound as a parameter.
+
+    PostgreSQL compares GROUP BY expressions by their text, and two bound parameters with
+    the same value are different placeholders, so ``quarter / $1`` in the select list would
+    not match ``quarter / $4`` in the GROUP BY clause.
+    """
+    return literal_column(str(int(value)), BigInteger)
+
+
 def local_hour_expressions(
     quarter: Any, segments: Sequence[OffsetSegment]
 ) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
@@ -43,14 +53,17 @@ def local_hour_expressions(
     """
     offset: ColumnElement[Any]
     if len(segments) == 1:
-        offset = literal(segments[0].offset_s)
+        offset = integer_constant(segments[0].offset_s)
     else:
         whens = [
-            (quarter < segment.end_s // QUARTER_S, literal(segment.offset_s))
+            (
+                quarter < integer_constant(segment.end_s // QUARTER_S),
+                integer_constant(segment.offset_s),
+            )
             for segment in segments[:-1]
         ]
-        offset = case(*whens, else_=literal(segments[-1].offset_s))
-    local_hour = (quarter * QUARTER_S + offset) // _HOUR_S
+        offset = case(*whens, else_=integer_constant(segments[-1].offset_s))
+    local_hour = (quarter * integer_constant(QUARTER_S) + offset) // integer_constant(_HOUR_S)
     return offset, local_hour
 
 
@@ -82,7 +95,9 @@ def read_hour_counts(
             QuarterCount.quarter >= buckets[0].start_s // QUARTER_S,
             QuarterCount.quarter < buckets[-1].end_s // QUARTER_S,
         )
-        .group_by(offset, local_hour)
+        # A lone constant in GROUP BY would be read as a column position, and with one
+        # segment the offset is a constant that adds nothing to the grouping.
+        .group_by(*((local_hour,) if len(grid.segments) == 1 else (offset, local_hour)))
     )
 
     position = grid.position
