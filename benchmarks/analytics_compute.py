@@ -1,8 +1,8 @@
 """Time ``hourly`` and ``dwell`` in process over a day, 30 days and a year of one store.
 
-Generates a SQLite file with a year of synthetic visits per store (2,740 a day between 08:00
-and 20:00 Europe/Berlin, dwell exponentially distributed with a mean of 20 minutes, a
-heartbeat every 5 minutes), rebuilds the rollups, then calls each analytic's ``compute``
+Generates a SQLite file with a year of synthetic visits per store: 2,740 a day between 08:00
+and 20:00 Europe/Berlin, with dwell exponentially distributed around a mean of 20 minutes and
+a heartbeat every 5 minutes. It rebuilds the rollups, then calls each analytic's ``compute``
 once cold and 7 times warm. It prints wall and CPU time: on a machine that other work
 loads, CPU time is the steadier figure.
 

@@ -232,10 +232,10 @@ def test_device_filter_counts_one_device(adb: AnalyticsDb) -> None:
     }
 
     both = compute(adb, {**base, "device_ids": (front, back)})
-    one = compute(adb, {**base, "device_ids": (back,), "device": "back"})
+    back_only = compute(adb, {**base, "device_ids": (back,), "device": "back"})
 
     assert sum(b.entries for b in both.buckets) == 2
-    assert sum(b.entries for b in one.buckets) == 1
+    assert sum(b.entries for b in back_only.buckets) == 1
 
 
 def test_result_encodes_to_contract_json(adb: AnalyticsDb) -> None:
