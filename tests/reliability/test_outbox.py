@@ -206,13 +206,16 @@ def test_outbox_cli_lists_and_retries(tmp_path: Path, flaky_sink: Path) -> None:
         key = key.strip().splitlines()[-1]
         answer = httpx.post(f"{server.url}/api/v1/events", json=_batch(1, 3),
                             headers=_bearer(key))
-        listing = _wait_for(lambda: _dead_rows(server.cli("outbox", "list", "--json")))
+        # The worker logs the dead row; waiting on the log spares repeated CLI start-ups.
+        _wait_for(lambda: "dead until retried" in server.log_path.read_text())
+        listing = _dead_rows(server.cli("outbox", "list", "--json"))
         retried = server.cli("outbox", "retry")
         table = server.cli("outbox", "list")
     finally:
         server.stop()
 
     assert answer.status_code == 200
+    assert listing is not None
     assert listing[0]["sink"] == "flaky"
     assert listing[0]["events"] == 3
     assert "Retried 1 outbox rows" in retried
