@@ -73,6 +73,8 @@ run_as_server_user "$PG_CTL" -D "$data_dir" -l "$log_file" -w -t 60 \
 echo "PostgreSQL started on 127.0.0.1:$port (data in $data_dir)"
 
 export FOOTFALL_TEST_POSTGRES_URL="postgresql+psycopg://footfall@127.0.0.1:$port/postgres"
+# The whole server is removed at the end, so the tests need not drop their databases.
+export FOOTFALL_TEST_POSTGRES_KEEP_DATABASES=1
 
 # Arguments that start with a test path replace the default selection; options alone (such
 # as -x or -k ingest) are added to it.
