@@ -14,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from footfall.analytics.zones import OffsetSegment, offset_segments
+from footfall.db.models import QUARTER_S
 
 __all__ = ["BucketGrid", "HourBucket", "hour_buckets", "local_date_ordinal"]
 
@@ -64,6 +65,12 @@ class BucketGrid:
     """The spans of constant UTC offset that the buckets cover, in order."""
     position: dict[tuple[int, int], int]
     """Index of each bucket by ``(offset_s, local_hour)``, the key that queries group by."""
+    group_quarters: int
+    """Quarters per UTC group that never straddles two buckets: 4 (whole UTC hours) where
+    every bucket starts and ends on a UTC hour, 2 on half hours, else 1."""
+    group_position: dict[int, int]
+    """Index of the bucket that contains each UTC group (epoch seconds // (group_quarters *
+    900)); empty when ``group_quarters`` is 1."""
 
     @classmethod
     def of(cls, buckets: tuple[HourBucket, ...]) -> BucketGrid:
@@ -76,7 +83,20 @@ class BucketGrid:
             else:
                 segments.append(OffsetSegment(bucket.start_s, bucket.end_s, bucket.offset_s))
         position = {(b.offset_s, b.local_hour): index for index, b in enumerate(buckets)}
-        return cls(buckets, tuple(segments), position)
+
+        group_quarters = 1
+        for quarters in (4, 2):
+            width = quarters * QUARTER_S
+            if all(b.start_s % width == 0 and b.end_s % width == 0 for b in buckets):
+                group_quarters = quarters
+                break
+        group_position: dict[int, int] = {}
+        if group_quarters > 1:
+            width = group_quarters * QUARTER_S
+            for index, bucket in enumerate(buckets):
+                for group in range(bucket.start_s // width, bucket.end_s // width):
+                    group_position[group] = index
+        return cls(buckets, tuple(segments), position, group_quarters, group_position)
 
 
 def local_date_ordinal(zone: ZoneInfo, epoch_s: int) -> int:

@@ -76,30 +76,58 @@ def read_hour_counts(
     sent an event or a heartbeat during it.
     """
     buckets = grid.buckets
-    entries = [0] * len(buckets)
-    exits = [0] * len(buckets)
-    watched = [False] * len(buckets)
+    counts = HourCounts([0] * len(buckets), [0] * len(buckets), [False] * len(buckets))
     if not buckets or not device_ids:
-        return HourCounts(entries, exits, watched)
+        return counts
 
+    in_range = (
+        QuarterCount.device_id.in_(device_ids),
+        QuarterCount.quarter >= buckets[0].start_s // QUARTER_S,
+        QuarterCount.quarter < buckets[-1].end_s // QUARTER_S,
+    )
+    if grid.group_quarters > 1:
+        _sum_by_utc_group(connection, in_range, grid, counts)
+    else:
+        _sum_by_local_hour(connection, in_range, grid, counts)
+    return counts
+
+
+def _sum_by_utc_group(
+    connection: Connection,
+    in_range: tuple[ColumnElement[bool], ...],
+    grid: BucketGrid,
+    counts: HourCounts,
+) -> None:
+    # Where every bucket boundary is a whole UTC hour (or half hour), grouping by UTC hour
+    # needs no offset arithmetic per row, which makes the query about a third cheaper.
+    group = QuarterCount.quarter // integer_constant(grid.group_quarters)
+    statement = (
+        select(group, func.sum(QuarterCount.entries), func.sum(QuarterCount.exits))
+        .where(*in_range)
+        .group_by(group)
+    )
+    position = grid.group_position
+    for row_group, row_entries, row_exits in connection.execute(statement):
+        index = position[row_group]
+        counts.entries[index] += row_entries
+        counts.exits[index] += row_exits
+        counts.watched[index] = True
+
+
+def _sum_by_local_hour(
+    connection: Connection,
+    in_range: tuple[ColumnElement[bool], ...],
+    grid: BucketGrid,
+    counts: HourCounts,
+) -> None:
     offset, local_hour = local_hour_expressions(QuarterCount.quarter, grid.segments)
     statement = (
-        select(
-            offset,
-            local_hour,
-            func.sum(QuarterCount.entries),
-            func.sum(QuarterCount.exits),
-        )
-        .where(
-            QuarterCount.device_id.in_(device_ids),
-            QuarterCount.quarter >= buckets[0].start_s // QUARTER_S,
-            QuarterCount.quarter < buckets[-1].end_s // QUARTER_S,
-        )
+        select(offset, local_hour, func.sum(QuarterCount.entries), func.sum(QuarterCount.exits))
+        .where(*in_range)
         # A lone constant in GROUP BY would be read as a column position, and with one
         # segment the offset is a constant that adds nothing to the grouping.
         .group_by(*((local_hour,) if len(grid.segments) == 1 else (offset, local_hour)))
     )
-
     position = grid.position
     for row_offset, row_hour, row_entries, row_exits in connection.execute(statement):
         index = position.get((row_offset, row_hour))
@@ -107,7 +135,6 @@ def read_hour_counts(
             # Only possible where a zone's offset is not a whole number of quarter hours,
             # which no zone has had since 1980; such a row has no bucket to land in.
             continue
-        entries[index] = row_entries
-        exits[index] = row_exits
-        watched[index] = True
-    return HourCounts(entries, exits, watched)
+        counts.entries[index] += row_entries
+        counts.exits[index] += row_exits
+        counts.watched[index] = True
