@@ -344,3 +344,28 @@ def test_rebuild_refills_dwell_cache(adb: AnalyticsDb) -> None:
     ]
     assert from_cache == fresh
     assert from_cache.n == 6
+
+
+def test_device_and_store_caches_stay_apart(adb: AnalyticsDb) -> None:
+    store = adb.add_store("utc", "UTC", day_reset_hour=4)
+    front = adb.add_device(store, "front")
+    back = adb.add_device(store, "back")
+    adb.add_events(front, [(utc("10:00"), True), (utc("11:00"), True)])
+    adb.add_events(back, [(utc("10:30"), False), (utc("11:10"), False)])
+    rebuild_rollups(adb.db)
+    base = {
+        "store": store,
+        "start": "2024-05-06T04:00:00+00:00",
+        "end": "2024-05-07T04:00:00+00:00",
+    }
+
+    whole = compute(adb, **base, device_ids=(front, back))
+    front_only = compute(adb, **base, device_ids=(front,), device="front")
+    whole_again = compute(adb, **base, device_ids=(front, back))
+    front_again = compute(adb, **base, device_ids=(front,), device="front")
+
+    assert whole.n == 2
+    assert front_only.n == 0
+    assert front_only.unmatched_entries == 2
+    assert whole_again == whole
+    assert front_again == front_only
