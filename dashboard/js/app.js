@@ -17,6 +17,10 @@ let retryTimer = null;
 
 function setStatus(message, kind = "info") {
   const status = $("status");
+  // A live region: setting the same text again would be announced again.
+  if (status.textContent === message && status.classList.contains(kind)) {
+    return;
+  }
   status.textContent = message;
   status.hidden = !message;
   status.className = `message ${kind}`;
@@ -107,7 +111,7 @@ async function signIn(key) {
 
 function refreshIfDue() {
   if (board && !document.hidden && Date.now() - board.lastLoad >= REFRESH_MS) {
-    board.load();
+    board.load({ background: true });
   }
 }
 

@@ -141,7 +141,9 @@ export function createBoard(client, view, hooks) {
   // older one drop its responses, so a slow request never overwrites a
   // newer view.
   // ``freshStores`` is a store list just fetched, which the first load reuses.
-  async function load(freshStores = null) {
+  // A ``background`` load (the timed refresh) shows no loading message, so
+  // screen readers do not announce one every 30 seconds.
+  async function load({ freshStores = null, background = false } = {}) {
     const loadNumber = ++generation;
     writeViewState(view);
 
@@ -157,7 +159,9 @@ export function createBoard(client, view, hooks) {
 
     document.body.dataset.state = "loading";
     $("board").setAttribute("aria-busy", "true");
-    hooks.setStatus(`Loading ${RANGE_NAMES[view.range].toLowerCase()} for ${view.store}…`, "info");
+    if (!background) {
+      hooks.setStatus(`Loading ${RANGE_NAMES[view.range].toLowerCase()} for ${view.store}…`, "info");
+    }
 
     const params = {
       store: view.store,
@@ -391,7 +395,7 @@ export function createBoard(client, view, hooks) {
       syncControls();
       syncPluginPanels();
       bindControls();
-      await load(storeList);
+      await load({ freshStores: storeList });
     },
     load,
     get lastLoad() {

@@ -63,6 +63,13 @@ export function deviceProblems(store, now) {
 
 /** Fill the alert area; it is hidden when there is nothing to flag. */
 export function showAlerts(container, problems) {
+  // The area is a live region: rewriting the same alerts on every refresh
+  // would make screen readers read them out again.
+  const text = problems.join("\n");
+  if (container.dataset.text === text) {
+    return;
+  }
+  container.dataset.text = text;
   container.replaceChildren();
   for (const problem of problems) {
     const item = document.createElement("p");
