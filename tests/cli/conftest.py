@@ -39,4 +39,6 @@ def run_cli(cli_env: dict[str, str]) -> RunCli:
 @pytest.fixture
 def database_file(settings: Settings) -> Path:
     """Path of the test's SQLite file."""
+    if not settings.is_sqlite:
+        pytest.skip("the test copies or inspects a SQLite file; the test database is PostgreSQL")
     return Path(settings.database_url.removeprefix("sqlite:///"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from footfall.config import Settings
@@ -180,4 +182,6 @@ def test_missing_database_folder_reported(run_cli: RunCli, tmp_path: Path) -> No
 
 
 def test_settings_fixture_is_sqlite(settings: Settings) -> None:
+    if os.environ.get("FOOTFALL_TEST_POSTGRES_URL"):
+        pytest.skip("FOOTFALL_TEST_POSTGRES_URL makes every test database a PostgreSQL one")
     assert settings.is_sqlite
