@@ -39,6 +39,7 @@ __all__ = [
     "Fleet",
     "Server",
     "cpu_seconds",
+    "database_url",
     "free_port",
     "migrated_database",
     "resident_kib",
@@ -209,7 +210,7 @@ class Server:
 def start_server(
     database: Path, log_path: Path, extra_env: dict[str, str] | None = None
 ) -> tuple[Server, float]:
-    """Start ``litestar run`` and wait for its first answer; return it and the seconds taken."""
+    """Start ``litestar run`` and wait for its first response; return it and the seconds taken."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -241,7 +242,7 @@ def start_server(
             return server, time.perf_counter() - started
         time.sleep(0.005)
     stop_server(server)
-    raise RuntimeError(f"the server did not answer within 60 s:\n{log_path.read_text()}")
+    raise RuntimeError(f"the server did not respond within 60 s; its log:\n{log_path.read_text()}")
 
 
 def stop_server(server: Server) -> None:

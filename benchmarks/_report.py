@@ -7,6 +7,8 @@ import platform
 import re
 import sqlite3
 import subprocess
+import tempfile
+import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from _harness import RATE_LIMIT_ENV
 
 from footfall.config import Settings
 
-__all__ = ["fleet_svg", "machine", "replace_sections", "service_section"]
+__all__ = ["commit_latency_ms", "fleet_svg", "machine", "replace_sections", "service_section"]
 
 
 def _first(path: str, prefix: str) -> str:
@@ -23,6 +25,29 @@ def _first(path: str, prefix: str) -> str:
         if line.startswith(prefix):
             return line.split(":", 1)[1].strip()
     return "unknown"
+
+
+def commit_latency_ms(commits: int = 200) -> tuple[float, float]:
+    """Time one-row SQLite commits with the service's pragmas; return p50 and p99 in ms.
+
+    A one-event ingest request can be no faster than such a commit, so this says how fast the
+    disk was while the benchmarks ran.
+    """
+    with tempfile.TemporaryDirectory(prefix="footfall-commit-") as tmp:
+        connection = sqlite3.connect(Path(tmp) / "probe.db", isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(f"PRAGMA synchronous={Settings().sqlite_synchronous}")
+        connection.execute("CREATE TABLE probe (id INTEGER PRIMARY KEY, value INTEGER)")
+        times = []
+        for value in range(commits):
+            began = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO probe (value) VALUES (?)", (value,))
+            connection.execute("COMMIT")
+            times.append((time.perf_counter() - began) * 1000)
+        connection.close()
+    times.sort()
+    return times[len(times) // 2], times[int(len(times) * 0.99) - 1]
 
 
 def machine() -> dict[str, str]:
@@ -41,6 +66,7 @@ def machine() -> dict[str, str]:
         "Database file system": filesystem[0].split()[1] if filesystem else "unknown",
         "SQLite synchronous": Settings().sqlite_synchronous,
         "Load average at start": Path("/proc/loadavg").read_text().split()[0],
+        "SQLite commit at start, p50 / p99": "{:.2f} / {:.2f} ms".format(*commit_latency_ms()),
     }
 
 
@@ -60,6 +86,16 @@ def _verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
 
+def _cpu_ms(row: dict[str, Any]) -> str:
+    # Results written before this column existed lack the field.
+    value = row.get("server_cpu_ms_per_request")
+    if value is None:
+        return "not measured"
+    if isinstance(value, dict):
+        return _ms(value)
+    return f"{value:.2f}"
+
+
 def ingest_table(results: dict[str, Any]) -> list[str]:
     """Return the Markdown lines of the ingest results."""
     lines = [
@@ -67,14 +103,15 @@ def ingest_table(results: dict[str, Any]) -> list[str]:
         "and highest run in brackets.",
         "",
         "| case | requests/s | events/s | p50 ms | p99 ms | server CPU (cores) "
-        "| direct-insert limit, events/s | ratio to limit |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| server CPU ms per request | direct-insert limit, events/s | ratio to limit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for case in results["cases"]:
         lines.append(
             f"| {case['name']} | {_count(case['requests_per_s'])} | "
             f"{_count(case['events_per_s'])} | {_ms(case['p50_ms'])} | {_ms(case['p99_ms'])} | "
             f"{case['server_cpu_cores']['median']:.2f} | "
+            f"{_cpu_ms(case)} | "
             f"{_count(case['limit_events_per_s'])} | {_ratio(case['ratio'])} |"
         )
     loads = [load for case in results["cases"] for run in case["load_average"] for load in run]
@@ -89,15 +126,15 @@ def fleet_table(results: dict[str, Any]) -> list[str]:
     """Return the Markdown lines of the fleet results."""
     lines = [
         "| devices | requests/s due | answered | p50 ms | p99 ms | server CPU (cores) "
-        "| server peak RSS MiB | generator CPU (cores) | generator send delay p99 ms "
-        "| load average |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| server CPU ms per request | server peak RSS MiB | generator CPU (cores) "
+        "| generator send delay p99 ms | load average |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for step in results["steps"]:
         lines.append(
             f"| {step['devices']:,} | {step['due'] / step['seconds']:.0f} | "
             f"{step['answered']:,} of {step['due']:,} | {step['p50_ms']:.1f} | "
-            f"{step['p99_ms']:.1f} | {step['server_cpu_cores']:.2f} | "
+            f"{step['p99_ms']:.1f} | {step['server_cpu_cores']:.2f} | {_cpu_ms(step)} | "
             f"{step['server_peak_rss_mib']:.0f} | {step['generator_cpu_cores']:.2f} | "
             f"{step['send_delay_p99_ms']:.1f} | {step['load_average']:.1f} |"
         )
@@ -145,6 +182,23 @@ def service_section(results: dict[str, Any], commands: list[str]) -> str:
         *[f"    {command}" for command in commands],
         "",
     ]
+    if "cpu" in results:
+        lines += [
+            "### CPU per ingest batch, in process",
+            "",
+            "`benchmarks/ingest_cpu.py`: parse and store v1 batches with `store_batch` from one "
+            "thread, no HTTP. CPU time changes little with other load, so it is the figure to "
+            "compare versions of the ingest code by.",
+            "",
+            "| events per batch | batches | CPU µs per batch | wall µs per batch |",
+            "| --- | --- | --- | --- |",
+            *[
+                f"| {case['batch']} | {case['batches']:,} | {case['cpu_us']:.0f} | "
+                f"{case['wall_us']:.0f} |"
+                for case in results["cpu"]["cases"]
+            ],
+            "",
+        ]
     if "ingest" in results:
         lines += ["### Ingest (benchmarks 1, 2 and 4)", "", *ingest_table(results["ingest"]), ""]
     if "fleet" in results:
@@ -183,8 +237,6 @@ def service_section(results: dict[str, Any], commands: list[str]) -> str:
             + " s).",
             "",
         ]
-    if results.get("notes"):
-        lines += ["### Notes", "", *results["notes"], ""]
     return "\n".join(lines)
 
 
@@ -198,7 +250,7 @@ def replace_sections(page: str, header: str, service: str, extra: str) -> str:
         section
         for section in sections[1:]
         if not section.startswith("## Service\n")
-        and not (extra and section.startswith("## Output of the firmware and dashboard scripts"))
+        and not (extra and section.startswith("## Output of the other benchmark scripts"))
     ]
     parts = [header.rstrip() + "\n\n", service.rstrip() + "\n\n"]
     parts += [section.rstrip() + "\n\n" for section in kept]

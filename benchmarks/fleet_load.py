@@ -3,7 +3,7 @@
 Runs as its own process (never inside the service's). Every device has its own key and its
 own sequence numbers and sends ``--batch`` v1 events every ``--period`` seconds, starting at
 a random phase. The schedule is open-loop: a request is due at its time whether or not the
-previous answers have come back, and its latency is counted from when it was due, so a slow
+previous responses have come back, and its latency is counted from when it was due, so a slow
 server cannot hide its queue by slowing the generator down. Requests go out over a pool of
 keep-alive connections (``--connections``), as a load balancer or NAT in front of many
 devices would present them.
@@ -38,7 +38,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 class Connection:
-    """One keep-alive HTTP/1.1 connection that sends a request and reads its answer."""
+    """One keep-alive HTTP/1.1 connection that sends a request and reads its response."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
@@ -86,7 +86,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     port = int(port_text)
     keys = [line for line in Path(args.keys_file).read_text().splitlines() if line][: args.devices]
     if len(keys) < args.devices:
-        raise SystemExit(f"{args.keys_file} holds {len(keys)} keys, {args.devices} requested")
+        raise SystemExit(
+            f"{args.keys_file} contains {len(keys)} keys but {args.devices} devices were "
+            "requested: seed more devices or lower --devices"
+        )
 
     rng = random.Random(7)
     queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()

@@ -128,6 +128,7 @@ def run_case(workdir: Path, dialect: str, batch: int, seconds: float) -> dict[st
         "max_ms": result["max_us"] / 1000,
         "timeouts": result["timeouts"],
         "server_cpu_cores": cpu_used / duration_s,
+        "server_cpu_ms_per_request": cpu_used * 1000 / answered,
         "load_average": [load_before, load_after],
     }
 
@@ -214,6 +215,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     "p50_ms": summarise([r["p50_ms"] for r in http_runs]),
                     "p99_ms": summarise([r["p99_ms"] for r in http_runs]),
                     "server_cpu_cores": summarise([r["server_cpu_cores"] for r in http_runs]),
+                    "server_cpu_ms_per_request": summarise(
+                        [r["server_cpu_ms_per_request"] for r in http_runs]
+                    ),
                     "limit_events_per_s": summarise([r["events_per_s"] for r in limit_runs]),
                     "ratio": summarise([r["ratio"] for r in http_runs]),
                     "load_average": [r["load_average"] for r in http_runs],

@@ -1,7 +1,7 @@
-"""Benchmark: time from ``litestar run`` to the first answered request, migrated database.
+"""Benchmark: time from ``litestar run`` to the first response, migrated database.
 
 Each run starts ``python -m litestar run`` on a SQLite file that is already at the newest
-schema and times the span from the process start to the first 200 answer of
+schema and times the span from the process start to the first 200 response of
 ``GET /health/live``, polled every 5 ms from this process.
 
     python benchmarks/service_startup.py [--runs 5] [--json OUT]
