@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
@@ -140,20 +141,37 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 class _RedactQueryKeys(logging.Filter):
-    """Replace ``api_key=...`` in access-log lines: legacy devices send their key that way."""
+    """Hide the value of every ``api_key`` query parameter in access-log lines.
+
+    Legacy devices send their key in the query string. The parameter name is compared after
+    percent-decoding, in any case and without separators, so ``api%5Fkey=``, ``API_KEY=``
+    and ``api+key=`` are hidden too, whether or not the service accepted them as a key.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _QUERY_KEY.sub(r"\1api_key=[redacted]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
+                redact_query_keys(arg) if isinstance(arg, str) else arg for arg in record.args
             )
-        if isinstance(record.msg, str) and "api_key=" in record.msg:
-            record.msg = _QUERY_KEY.sub(r"\1api_key=[redacted]", record.msg)
+        if isinstance(record.msg, str):
+            record.msg = redact_query_keys(record.msg)
         return True
 
 
-_QUERY_KEY = re.compile(r"([?&])api_key=[^&\s\"]*")
+_QUERY = re.compile(r"\?([^\s\"]*)")
+
+
+def redact_query_keys(text: str) -> str:
+    """Return ``text`` with the values of its URLs' API-key query parameters hidden."""
+
+    def redact(match: re.Match[str]) -> str:
+        parts = []
+        for part in match.group(1).split("&"):
+            name = re.sub(r"[^a-z0-9]", "", unquote_plus(part.split("=", 1)[0]).lower())
+            parts.append(f"{part.split('=', 1)[0]}=[redacted]" if name == "apikey" else part)
+        return "?" + "&".join(parts)
+
+    return _QUERY.sub(redact, text) if "?" in text else text
 
 
 def _configure_logging(settings: Settings) -> None:

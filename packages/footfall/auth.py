@@ -32,12 +32,14 @@ class Authenticator:
     def authenticate(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
         """Return the request's principal, ``None`` when anonymous, or raise a 401."""
         route_opt = connection.route_handler.opt if connection.scope.get("route_handler") else {}
+        allow_query_key = bool(route_opt.get(LEGACY_QUERY_KEY, False))
+        _reject_several_keys(connection, allow_query_key)
         request = AuthRequest(
             method=connection.scope.get("method", "GET"),
             path=connection.scope["path"],
             headers=connection.headers,
             query={key: value for key, value in connection.query_params.items()},
-            allow_query_key=bool(route_opt.get(LEGACY_QUERY_KEY, False)),
+            allow_query_key=allow_query_key,
             client=connection.client.host if connection.client else "",
         )
         for scheme in self.schemes:
@@ -50,6 +52,27 @@ class Authenticator:
             if principal is not None:
                 return principal
         return None
+
+
+def _reject_several_keys(
+    connection: ASGIConnection[Any, Any, Any, Any], allow_query_key: bool
+) -> None:
+    # With two keys, which one counts would depend on which header a component reads first
+    # (the rate limiter, a proxy, the auth scheme), so such a request is refused outright.
+    # Repeated headers may also arrive folded into one, separated by commas.
+    keys = sum(
+        value.lower().count("bearer") for value in connection.headers.getall("authorization", [])
+    )
+    keys += sum(len(value.split(",")) for value in connection.headers.getall("x-api-key", []))
+    if allow_query_key:
+        keys += len(connection.query_params.getall("api_key", []))
+    if keys > 1:
+        raise ProblemError(
+            401,
+            "the request carries more than one API key: send exactly one, in "
+            "'Authorization: Bearer KEY' or 'X-API-Key: KEY'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def require_role(principal: Principal | None, *roles: Role) -> Principal:

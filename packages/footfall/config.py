@@ -126,9 +126,11 @@ class Settings:
                 f"FOOTFALL_MAX_BODY_BYTES={self.max_body_bytes} is too small: "
                 "use at least 1024 bytes"
             )
-        if self.max_batch_events < 1:
+        if not 1 <= self.max_batch_events <= 5000:
+            # A batch is one multi-row INSERT with five parameters an event, and SQLite
+            # allows 32766 parameters a statement.
             raise SettingsError(
-                f"FOOTFALL_MAX_BATCH_EVENTS={self.max_batch_events} must be at least 1"
+                f"FOOTFALL_MAX_BATCH_EVENTS={self.max_batch_events} must be from 1 to 5000"
             )
         if self.sqlite_synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise SettingsError(

@@ -95,11 +95,13 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
         for item in exc.extra if isinstance(exc.extra, list) else []:
             if isinstance(item, dict):
                 field = str(item.get("key") or item.get("source") or "")
+                # Litestar calls the request body "data", after the handler's parameter.
+                field = "body" if field == "data" else field
                 message = str(item.get("message", ""))
                 # msgspec reports an unknown body field against the whole body ("data");
                 # the field itself is what the client has to fix.
                 unknown = _UNKNOWN_FIELD.search(message)
-                if field == "data" and unknown:
+                if field in ("data", "body") and unknown:
                     field = unknown.group(1)
                 errors.append({"field": field, "message": message})
         missing = _MISSING.match(exc.detail or "")
@@ -114,12 +116,16 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
         detail = "an API key is required: send it as 'Authorization: Bearer KEY'"
     if isinstance(exc, PermissionDeniedException) and not detail:
         detail = "this key may not use this route"
+    errors = None
     if status == 413:
         detail = (
             "the request body is larger than the limit (FOOTFALL_MAX_BODY_BYTES): "
             "send fewer events per request"
         )
-    return problem_response(request, status, detail, None, exc.headers)
+        errors = [{"field": "body", "message": "too large"}]
+    elif status == 400:
+        errors = [{"field": "body", "message": detail}]
+    return problem_response(request, status, detail, errors, exc.headers)
 
 
 def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -> str:

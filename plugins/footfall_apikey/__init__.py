@@ -62,7 +62,11 @@ class ApiKeyScheme:
         key = self._extract(request)
         if key is None:
             return None
-        if not key or len(key) > _MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        if len(key) > _MAX_KEY_LENGTH:
+            raise AuthFailure(
+                f"the API key is {len(key)} characters long; keys have at most {_MAX_KEY_LENGTH}"
+            )
+        if not key or not key.isascii() or not key.isprintable():
             raise AuthFailure("the API key is malformed: keys are printable ASCII text")
 
         digest = hash_key(key)

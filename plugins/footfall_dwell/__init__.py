@@ -31,7 +31,7 @@ _MS_PER_S = 1000.0
 class DwellParams(AnalyticParams, kw_only=True, forbid_unknown_fields=True):
     """Parameters of ``dwell``."""
 
-    k: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    k: Annotated[float, msgspec.Meta(ge=0, le=1_000_000)] = 5.0
     """Prior strength: how many samples' worth of weight the overall mean gets in each hour."""
 
 

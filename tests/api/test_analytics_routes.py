@@ -59,8 +59,10 @@ def test_bad_parameters_are_400_naming_them(client: TestClient[Litestar], seed: 
     not_number = client.get(
         "/api/v1/analytics/dwell", params={**base, "k": "many"}, headers=headers
     )
+    infinite = client.get("/api/v1/analytics/dwell", params={**base, "k": "inf"}, headers=headers)
     assert bad_k.status_code == 400
     assert not_number.status_code == 400
+    assert infinite.status_code == 400
 
 
 def test_unknown_store_device_and_analytic(client: TestClient[Litestar], seed: Seeder) -> None:

@@ -44,10 +44,11 @@ def check_name(value: object, *, field: str, kind: str) -> str:
             f"the {kind} name {value!r} starts or ends with a space: remove it", field=field
         )
 
-    if not value.isprintable() or "/" in value:
+    # "." and ".." are path segments that browsers and proxies resolve away.
+    if not value.isprintable() or "/" in value or value in {".", ".."}:
         raise AdminError(
-            f"the {kind} name {value!r} contains a slash or a control character: "
-            "use letters, digits, spaces and punctuation other than '/'",
+            f"the {kind} name {value!r} is '.' or '..', or contains a slash or a control "
+            "character: use letters, digits, spaces and punctuation other than '/'",
             field=field,
         )
     return value

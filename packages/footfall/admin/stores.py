@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from footfall.admin.errors import AdminError, check_name
 from footfall.clock import now_ms
 from footfall.db.models import Store
+from footfall.timezones import zone_names
 
 __all__ = [
     "MAX_DWELL_LIMIT_S",
@@ -137,22 +137,14 @@ def _check_name_free(conn: Connection, name: str) -> None:
 
 
 def _check_timezone(timezone: object) -> None:
-    # zoneinfo also accepts file paths such as "../etc", so only plain IANA names get through.
-    if not isinstance(timezone, str) or timezone == "" or timezone.startswith(("/", ".")):
+    # The same list the analytics accept for their ``tz`` parameter: zoneinfo alone would
+    # also open file paths such as "../etc" and tz database files such as "posixrules".
+    if not isinstance(timezone, str) or timezone not in zone_names():
         raise AdminError(
             f"time zone {timezone!r} is not an IANA time zone name: use a name such as "
             "'Europe/Berlin' or 'UTC'",
             field="timezone",
         )
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        # OSError: a name longer than the file system allows ("File name too long").
-        raise AdminError(
-            f"time zone {timezone!r} is not an IANA time zone name: use a name such as "
-            "'Europe/Berlin' or 'UTC'",
-            field="timezone",
-        ) from None
 
 
 def _check_reset_hour(day_reset_hour: object) -> None:

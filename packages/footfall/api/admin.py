@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar import get, patch, post
+from litestar import Router, get, patch, post
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import Connection, select
 
@@ -17,7 +16,7 @@ from footfall.admin import devices as device_admin
 from footfall.admin import keys as key_admin
 from footfall.admin import stores as store_admin
 from footfall.admin.errors import AdminError
-from footfall.api.deps import PrincipalDep, ServiceDep
+from footfall.api.deps import PrincipalDep, ServiceDep, admin_only
 from footfall.auth import require_role
 from footfall.clock import now_ms
 from footfall.db.models import OUTBOX_STATES, Device, RejectedEvent
@@ -257,7 +256,9 @@ def list_rejected(
             "index": row.batch_index,
             "seq": row.seq,
             "reason": row.reason,
-            "raw": json.loads(row.raw_json),
+            # The raw JSON as the device sent it, as text: it may hold strings (lone
+            # surrogates, for one) that are valid JSON escapes but cannot be encoded again.
+            "raw_json": row.raw_json,
             "received_ms": row.received_ms,
         }
         for row in rows
@@ -313,7 +314,7 @@ def retry_outbox_rows(
     return OutboxRetried(retried=retried)
 
 
-routes = [
+_handlers = [
     list_stores,
     create_store,
     update_store,
@@ -328,3 +329,6 @@ routes = [
     list_outbox_rows,
     retry_outbox_rows,
 ]
+
+#: The admin routes behind one guard, which rejects other keys before any body is parsed.
+routes = [Router(path="/", route_handlers=_handlers, guards=[admin_only])]

@@ -24,7 +24,7 @@ from footfall.auth import LEGACY_QUERY_KEY, require_role
 from footfall.clock import now_ms
 from footfall.db.models import Device, Event, Store
 from footfall.ingest import decode_json, parse_legacy_events, store_batch
-from footfall.keys import MIN_KEY_LENGTH, create_key, hash_key
+from footfall.keys import MIN_KEY_LENGTH, create_key, find_key, hash_key
 from footfall.problems import ProblemError
 
 __all__ = ["create_api_key", "get_movements", "post_movements"]
@@ -179,6 +179,12 @@ def create_api_key(
                 )
         else:
             store_name = store
+        if requested and find_key(connection, requested) is not None:
+            raise ProblemError(
+                409,
+                "that api_key is already in use: choose another or send an empty one",
+                errors=[("api_key", "in use")],
+            )
         name = f"legacy-{hash_key(requested)[:8] if requested else secrets.token_hex(4)}"
         try:
             device = create_device(connection, name=name, store=store_name)
