@@ -25,6 +25,7 @@ def test_wrong_key_message(service: Service, page: Any) -> None:
     assert "sign in again" in message
     assert page.evaluate("localStorage.getItem('footfall.apiKey')") is None
     assert page.locator("#board").is_hidden()
+    assert page.get_by_role("button", name="Sign out").is_hidden()
 
 
 def test_device_key_rejected(service: Service, page: Any) -> None:
