@@ -24,6 +24,7 @@ from footfall.config import Settings
 from footfall.paths import dashboard_dir
 from footfall.problems import exception_handlers
 from footfall.ratelimit import RateLimitMiddleware, RateLimits
+from footfall.request_guard import NulGuardMiddleware
 from footfall.service import Service
 
 __all__ = ["create_app"]
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             metrics.latency_middleware,
             DefineMiddleware(RateLimitMiddleware, limits=RateLimits(settings)),
+            NulGuardMiddleware,
         ],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins

@@ -344,6 +344,30 @@ def test_garbage_if_none_match_ignored(shared_world: SharedWorld) -> None:
     assert answer.headers["etag"]
 
 
+NUL_PATHS = [
+    ("/api/v1/stores/a%00b/occupancy", "path"),
+    ("/api/v1/analytics/hourly?store=a%00b&start=2023-11-14&end=2023-11-15", "store"),
+    ("/api/v1/analytics/dwell?store=Alpha&start=2023-11-14&end=2023-11-15&device=a%00b",
+     "device"),
+    ("/api/v1/admin/rejected-events?device=a%00b", "device"),
+    ("/api/v1/admin/devices?store=a%00b", "store"),
+    ("/api/v1/admin/devices/a%00b", "path"),
+    ("/api/v1/admin/stores/a%00b", "path"),
+    ("/getMovements/?date=1&count=1&api_key=a%00b", "api_key"),
+]
+
+
+@pytest.mark.parametrize(("path", "field"), NUL_PATHS, ids=[p for p, _ in NUL_PATHS])
+def test_nul_byte_in_name_gets_400(shared_world: SharedWorld, path: str, field: str) -> None:
+    client, world = shared_world.client, shared_world.world
+    method = "PATCH" if path.startswith("/api/v1/admin/stores/") else "GET"
+
+    answer = _send(client, world, method, path, "admin", b"{}")
+
+    # PostgreSQL text cannot contain NUL, so such a name must never reach a query.
+    _assert_problem(answer, {400}, field)
+
+
 def test_non_utf8_store_in_path_not_found(shared_world: SharedWorld) -> None:
     client, world = shared_world.client, shared_world.world
     answer = client.get("/api/v1/stores/%FF%FE/occupancy",
