@@ -24,7 +24,7 @@ __all__ = ["NulGuardMiddleware"]
 
 
 class NulGuardMiddleware:
-    """ASGI middleware that answers 400 when the path or a query parameter contains NUL."""
+    """ASGI middleware that rejects a NUL character in the path or a query parameter with 400."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
