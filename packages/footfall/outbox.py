@@ -36,6 +36,7 @@ __all__ = [
     "list_outbox",
     "mark_delivered",
     "mark_failed",
+    "release",
     "retry_outbox",
 ]
 
@@ -225,6 +226,18 @@ def mark_failed(
         .values(**values)
     )
     return result.rowcount == 1
+
+
+def release(connection: Connection, row_ids: Sequence[int], owner: str, now: int) -> int:
+    """Make claimed rows that were not delivered due again at ``now``; return how many."""
+    if not row_ids:
+        return 0
+    result = connection.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id.in_(list(row_ids)), OutboxEntry.lease_owner == owner)
+        .values(next_attempt_ms=now, lease_owner=None)
+    )
+    return int(result.rowcount)
 
 
 def backoff_ms(attempts: int, base_s: float, max_s: float) -> int:

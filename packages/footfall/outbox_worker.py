@@ -24,6 +24,7 @@ from footfall.outbox import (
     find_due,
     mark_delivered,
     mark_failed,
+    release,
 )
 from footfall.plugin_types import EventSink
 
@@ -122,9 +123,12 @@ class OutboxWorker:
         with self.db.write() as connection:
             claimed = claim_due(connection, candidates, self.owner, now, lease_ms)
 
-        for delivery in claimed:
+        for index, delivery in enumerate(claimed):
             if self._stopping.is_set():
-                # The unclaimed rest waits for the lease to end, in this or another process.
+                # Hand the undelivered rest back, so that the next start need not wait for
+                # the lease to end.
+                with self.db.write() as connection:
+                    release(connection, [row.id for row in claimed[index:]], self.owner, now)
                 break
             self._deliver(delivery)
         return len(candidates)

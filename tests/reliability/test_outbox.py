@@ -19,7 +19,7 @@ from sqlalchemy import select
 from footfall.config import Settings
 from footfall.db.engine import Database
 from footfall.db.models import OutboxEntry
-from footfall.outbox import claim_due, find_due
+from footfall.outbox import claim_due, find_due, release
 from footfall.service import Service
 from tests.helpers import Seeder, start_live_server
 
@@ -187,6 +187,31 @@ def test_claimed_row_not_claimed_twice(
 
     assert len(first) == 1
     assert second == []
+
+
+def test_released_rows_due_again(
+    settings: Settings, db: Database, seed: Seeder, flaky_sink: Path
+) -> None:
+    key = _device_key(seed)
+    app, service = _app(_settings(settings))
+    with TestClient(app=app) as client:
+        service.outbox.stop()
+        client.post("/api/v1/events", json=_batch(1, 1), headers=_bearer(key))
+    now = int(time.time() * 1000)
+    with db.read() as connection:
+        due = find_due(connection, now, 10)
+    with db.write() as connection:
+        claimed = claim_due(connection, due, "worker-a", now, 60_000)
+
+    with db.write() as connection:
+        by_other = release(connection, [row.id for row in claimed], "worker-b", now)
+        by_owner = release(connection, [row.id for row in claimed], "worker-a", now)
+    with db.read() as connection:
+        due_again = find_due(connection, now, 10)
+
+    assert by_other == 0
+    assert by_owner == 1
+    assert due_again == [(claimed[0].id, now)]
 
 
 def test_outbox_cli_lists_and_retries(tmp_path: Path, flaky_sink: Path) -> None:
