@@ -92,6 +92,38 @@ def workers(tmp_path: Path) -> Iterator[tuple[Workers, Database]]:
         database.dispose()
 
 
+def test_workers_upgrade_empty_schema_at_once(tmp_path: Path) -> None:
+    # The default FOOTFALL_AUTO_MIGRATE=1: all four processes find an empty database and
+    # upgrade it at the same moment, and every one of them must start.
+    database_url = fresh_database_url(tmp_path, "racing")
+    env = dict(os.environ, FOOTFALL_DATABASE_URL=database_url, FOOTFALL_AUTO_MIGRATE="1",
+               PYTHONUNBUFFERED="1")
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log_path = tmp_path / "racing.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "footfall.app:create_app",
+         "--host", "127.0.0.1", "--port", str(free_port()), "--workers", str(WORKERS)],
+        cwd=REPOSITORY, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_workers(process, log_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    log = log_path.read_text()
+    assert "Traceback" not in log, log
+    database = Database(Settings(database_url=database_url))
+    try:
+        from footfall.db.migrate import schema_status
+        from footfall.plugins import create_plugin_manager
+
+        status = schema_status(database, create_plugin_manager(Settings()))
+    finally:
+        database.dispose()
+    assert status.up_to_date, status
+
+
 def _wait_for_workers(process: subprocess.Popen[bytes], log_path: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

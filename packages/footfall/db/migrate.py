@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
 from footfall.db.engine import Database
+from footfall.db.migration_lock import migration_lock
 from footfall.paths import migrations_dir
 from footfall.plugins import FootfallPluginManager
 
@@ -72,9 +73,10 @@ def upgrade(
     db: Database, manager: FootfallPluginManager | None = None, revision: str = "heads"
 ) -> SchemaStatus:
     """Upgrade the schema to ``revision`` (every head by default)."""
-    before = schema_status(db, manager)
-    _run(db, manager, lambda config: command.upgrade(config, revision))
-    after = schema_status(db, manager)
+    with migration_lock(db):
+        before = schema_status(db, manager)
+        _run(db, manager, lambda config: command.upgrade(config, revision))
+        after = schema_status(db, manager)
     if before.current != after.current:
         logger.info(
             "Database schema upgraded from %s to %s",
@@ -88,8 +90,9 @@ def downgrade(
     db: Database, manager: FootfallPluginManager | None = None, revision: str = "base"
 ) -> SchemaStatus:
     """Downgrade the schema to ``revision`` (``base`` removes every table)."""
-    _run(db, manager, lambda config: command.downgrade(config, revision))
-    after = schema_status(db, manager)
+    with migration_lock(db):
+        _run(db, manager, lambda config: command.downgrade(config, revision))
+        after = schema_status(db, manager)
     logger.info("Database schema downgraded to %s", ", ".join(sorted(after.current)) or "base")
     return after
 
