@@ -73,6 +73,17 @@ export function createPanel(parent, id, title, extra = {}) {
 
   let current = null;
   let fileName = `${id}.csv`;
+
+  // The table is built when it is first opened after a change: a year of
+  // hourly rows is thousands of cells that most views never show.
+  let tableModel = null;
+  const fillIfOpen = () => {
+    if (details.open && tableModel) {
+      fillTable(table, title, tableModel);
+      tableModel = null;
+    }
+  };
+  details.addEventListener("toggle", fillIfOpen);
   csvButton.addEventListener("click", () => {
     if (current) {
       downloadCsv(fileName, toCsv(current));
@@ -98,7 +109,8 @@ export function createPanel(parent, id, title, extra = {}) {
       note.hidden = !view.note;
       canvas.setAttribute("aria-label", `${title}. ${view.summary}`);
       drawChart(canvas, model);
-      fillTable(table, title, model);
+      tableModel = model;
+      fillIfOpen();
       csvButton.disabled = false;
     },
     /** Show a message in place of the chart, such as a failed request. */

@@ -106,8 +106,13 @@ def test_dwell_prior_strength_control(service: Service, page: Any) -> None:
         assert drawn == (
             None if row["smoothed_s"] is None else pytest.approx(row["smoothed_s"] / 60)
         )
-    table = page.text_content("#panel-dwell table") or ""
-    assert "Visits (n)" in table
+
+    page.locator("#panel-dwell details summary").click()
+    page.wait_for_selector("#panel-dwell table tbody tr")
+    headers = page.locator("#panel-dwell table thead th").all_inner_texts()
+    visits = page.locator("#panel-dwell table tbody tr td:last-child").all_inner_texts()
+    assert headers[-1] == "Visits (n)"
+    assert visits == [str(row["n"]) for row in hours]
 
 
 def test_summary_matches_api(service: Service, page: Any) -> None:

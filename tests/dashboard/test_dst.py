@@ -51,11 +51,12 @@ def test_fall_back_has_25_hours(service: Service, page: Any) -> None:
     assert chart["datasets"]["Entries"][2] == 5
 
 
-def test_fall_back_tooltip_titles(service: Service, page: Any) -> None:
+def test_fall_back_table_rows(service: Service, page: Any) -> None:
     open_dashboard(page, service.url, service.admin_key, FALL_BACK)
 
-    table = page.locator("#panel-hourly table tbody tr th")
     page.locator("#panel-hourly details summary").click()
+    page.wait_for_selector("#panel-hourly table tbody tr")
+    table = page.locator("#panel-hourly table tbody tr th")
 
     assert table.count() == 25
     assert table.nth(1).inner_text() == "01:00 (UTC-05:00)"
