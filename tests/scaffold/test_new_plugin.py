@@ -83,7 +83,8 @@ def test_skeleton_installs_and_passes_its_tests(tmp_path: Path) -> None:
     # environment of the other tests; it sees this environment's packages through a .pth.
     venv = tmp_path / "venv"
     base_python = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base_python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    # With its own pip (from ensurepip, offline): an environment made by uv may have none.
+    subprocess.run([base_python, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     venv_site = Path(
         subprocess.run(
