@@ -1,11 +1,19 @@
 // CSV files of chart models (RFC 4180: comma separated, CRLF line ends,
 // fields with commas, quotes or line breaks quoted).
 
+// Text that a spreadsheet would run as a formula: a leading =, @, tab or
+// carriage return, or + or - not followed by a digit (so "+01:00" and "-6"
+// stay as they are). Plugin results may contain any text.
+const FORMULA_START = /^[=@\t\r]|^[+-](?!\d)/;
+
 function field(value) {
   if (value === null || value === undefined) {
     return "";
   }
-  const text = String(value);
+  let text = String(value);
+  if (typeof value === "string" && FORMULA_START.test(text)) {
+    text = `'${text}`;
+  }
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -68,6 +68,17 @@ test("daily buckets are labelled by date", () => {
   assert.deepEqual(bucketLabels(buckets, "day"), ["Sun 30 Mar", "Mon 31 Mar"]);
 });
 
+test("csv defuses spreadsheet formulas", () => {
+  const model = {
+    labels: ["a"],
+    csvX: ["=HYPERLINK(\"x\")"],
+    series: [{ label: "Offset", values: ["+01:00"] }],
+    extraColumns: [{ header: "Note", values: ["-x"] }, { header: "Count", values: [-6] }],
+  };
+
+  assert.equal(toCsv(model), 'x,Offset,Note,Count\r\n"\'=HYPERLINK(""x"")",+01:00,\'-x,-6\r\n');
+});
+
 test("csv leaves gaps empty and quotes fields", () => {
   const model = {
     labels: ["a", "b"],
