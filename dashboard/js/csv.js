@@ -2,9 +2,10 @@
 // fields with commas, quotes or line breaks quoted).
 
 // Text that a spreadsheet would run as a formula: a leading =, @, tab or
-// carriage return, or + or - not followed by a digit (so "+01:00" and "-6"
-// stay as they are). Plugin results may contain any text.
-const FORMULA_START = /^[=@\t\r]|^[+-](?!\d)/;
+// carriage return, or a leading + or - unless the rest is only digits,
+// dots and colons (so "+01:00" and "-6" stay as they are). Plugin results
+// may contain any text.
+const FORMULA_START = /^[=@\t\r]|^[+-](?![\d.:]+$)/;
 
 function field(value) {
   if (value === null || value === undefined) {

@@ -73,10 +73,14 @@ test("csv defuses spreadsheet formulas", () => {
     labels: ["a"],
     csvX: ["=HYPERLINK(\"x\")"],
     series: [{ label: "Offset", values: ["+01:00"] }],
-    extraColumns: [{ header: "Note", values: ["-x"] }, { header: "Count", values: [-6] }],
+    extraColumns: [
+      { header: "Note", values: ["-x"] },
+      { header: "Sum", values: ["+1+2"] },
+      { header: "Count", values: [-6] },
+    ],
   };
 
-  assert.equal(toCsv(model), 'x,Offset,Note,Count\r\n"\'=HYPERLINK(""x"")",+01:00,\'-x,-6\r\n');
+  assert.equal(toCsv(model), 'x,Offset,Note,Sum,Count\r\n"\'=HYPERLINK(""x"")",+01:00,\'-x,\'+1+2,-6\r\n');
 });
 
 test("csv leaves gaps empty and quotes fields", () => {
