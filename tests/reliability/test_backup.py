@@ -7,6 +7,7 @@ a backup taken once ingest has stopped must equal the live database row for row.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import sqlite3
@@ -24,7 +25,13 @@ from tests.reliability.devices import ServerAddress, SimulatedDevice
 
 TABLES = ("stores", "devices", "api_keys", "events", "quarter_counts", "rejected_events")
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        bool(os.environ.get("FOOTFALL_TEST_POSTGRES_URL")),
+        reason="tests a SQLite file, which the SQLite test session already covers",
+    ),
+]
 
 
 def _env(database: Path) -> dict[str, str]:

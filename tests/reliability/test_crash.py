@@ -29,7 +29,13 @@ from tests.reliability.devices import ServerAddress, SimulatedDevice
 KILL_CYCLES = int(os.environ.get("FOOTFALL_CRASH_CYCLES", "20"))
 DEVICES = 4
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        bool(os.environ.get("FOOTFALL_TEST_POSTGRES_URL")),
+        reason="tests a SQLite file, which the SQLite test session already covers",
+    ),
+]
 
 
 def _server_env(database: Path) -> dict[str, str]:
