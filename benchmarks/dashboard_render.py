@@ -142,7 +142,7 @@ def measure(url: str, key: str, runs: int, verbose: bool) -> list[tuple[int, int
     view = (
         f"{url}/dashboard/#store=Year&range=custom&from={first.isoformat()}&to={today.isoformat()}"
     )
-    storage = {
+    storage: Any = {
         "cookies": [],
         "origins": [{"origin": url, "localStorage": [{"name": "footfall.apiKey", "value": key}]}],
     }

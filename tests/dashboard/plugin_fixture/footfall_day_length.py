@@ -44,12 +44,12 @@ class DayLengthResult(msgspec.Struct, frozen=True, kw_only=True):
 class DayLength:
     """Hours in each local day of the range, in the presentation zone."""
 
-    name = "day_length"
-    title = "Length of each day"
-    description = "Hours in each local day of the range: 23 or 25 on daylight-saving days."
-    parameters = DayLengthParams
-    result = DayLengthResult
-    chart = ChartHint(
+    name: str = "day_length"
+    title: str = "Length of each day"
+    description: str = "Hours in each local day of the range: 23 or 25 on daylight-saving days."
+    parameters: type[AnalyticParams] = DayLengthParams
+    result: type[msgspec.Struct] = DayLengthResult
+    chart: ChartHint = ChartHint(
         rows="days",
         x="start",
         x_type="time",
