@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .helpers import open_dashboard
+from .helpers import chart_of, last_request, open_dashboard, record_requests
 from .seed import send_heartbeat
 from .service import Service
 
@@ -43,7 +43,16 @@ def test_healthy_doors_not_flagged(service: Service, page: Any) -> None:
 
 
 def test_door_selector_filters_device(service: Service, page: Any) -> None:
+    urls = record_requests(page)
     open_dashboard(page, service.url, service.admin_key, "store=Berlin&device=back&range=7d")
+
+    request = last_request(urls, "/api/v1/analytics/hourly")
+    hourly = service.get_url(request)
+    chart = chart_of(page, "hourly")
 
     assert page.locator("#device-field").is_visible()
     assert page.get_by_label("Door").input_value() == "back"
+    assert "device=back" in request
+    assert chart["datasets"]["Entries"] == [
+        bucket["entries"] if bucket["watched"] else None for bucket in hourly["buckets"]
+    ]
