@@ -35,7 +35,7 @@ class Authenticator:
         allow_query_key = bool(route_opt.get(LEGACY_QUERY_KEY, False))
         _reject_several_keys(connection, allow_query_key)
         request = AuthRequest(
-            method=connection.scope.get("method", "GET"),
+            method=str(connection.scope.get("method", "GET")),
             path=connection.scope["path"],
             headers=connection.headers,
             query={key: value for key, value in connection.query_params.items()},

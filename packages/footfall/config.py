@@ -164,7 +164,8 @@ class Settings:
 
 
 def _parse(name: str, raw: str, settings_field: dataclasses.Field[Any]) -> Any:
-    kind = settings_field.type
+    # The annotations are strings, since this module uses postponed evaluation.
+    kind = str(settings_field.type)
     try:
         if kind == "bool":
             return _parse_bool(raw)

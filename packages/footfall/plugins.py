@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import Distribution, EntryPoint, entry_points
 from types import ModuleType
 from typing import Any
 
 import pluggy
+from pluggy import HookImpl, Result
 
 from footfall import hookspecs
 from footfall.config import Settings
@@ -146,11 +148,18 @@ def _load_entry_point(entry_point: EntryPoint) -> ModuleType:
 def _enable_tracing(manager: pluggy.PluginManager) -> None:
     trace_logger = logging.getLogger("footfall.plugins.trace")
 
-    def before(hook_name: str, hook_impls: Any, kwargs: dict[str, Any]) -> None:
+    def before(
+        hook_name: str, hook_impls: Sequence[HookImpl], kwargs: Mapping[str, Any]
+    ) -> None:
         plugins = ", ".join(impl.plugin_name for impl in hook_impls)
         trace_logger.info("hook %s called on [%s] with %s", hook_name, plugins, sorted(kwargs))
 
-    def after(outcome: Any, hook_name: str, hook_impls: Any, kwargs: dict[str, Any]) -> None:
+    def after(
+        outcome: Result[Any],
+        hook_name: str,
+        hook_impls: Sequence[HookImpl],
+        kwargs: Mapping[str, Any],
+    ) -> None:
         exception = outcome.exception
         if exception is not None:
             trace_logger.info("hook %s raised %r", hook_name, exception)

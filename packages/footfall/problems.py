@@ -116,16 +116,16 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
         detail = "an API key is required: send it as 'Authorization: Bearer KEY'"
     if isinstance(exc, PermissionDeniedException) and not detail:
         detail = "this key may not use this route"
-    errors = None
+    body_errors: list[dict[str, str]] | None = None
     if status == 413:
         detail = (
             "the request body is larger than the limit (FOOTFALL_MAX_BODY_BYTES): "
             "send fewer events per request"
         )
-        errors = [{"field": "body", "message": "too large"}]
+        body_errors = [{"field": "body", "message": "too large"}]
     elif status == 400:
-        errors = [{"field": "body", "message": detail}]
-    return problem_response(request, status, detail, errors, exc.headers)
+        body_errors = [{"field": "body", "message": detail}]
+    return problem_response(request, status, detail, body_errors, exc.headers)
 
 
 def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -> str:
