@@ -164,7 +164,9 @@ class ApiKeyScheme:
 
 
 def _write_touches(pending: dict[int, int], connection: Connection) -> None:
-    for key_id, at_ms in pending.items():
+    # In key order, so that two processes that write the same keys lock their rows in the
+    # same order: in any other order PostgreSQL can abort one of them as a deadlock.
+    for key_id, at_ms in sorted(pending.items()):
         touch_key(connection, key_id, at_ms)
 
 
