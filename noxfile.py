@@ -50,6 +50,7 @@ def firmware(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the service, firmware-replay and dashboard tests on SQLite."""
     _install(session, "mqtt")
+    session.run("npm", "--prefix", "dashboard", "test", external=True)
     session.run("pytest", *session.posargs, env={"FOOTFALL_CHROMIUM": _chromium()})
 
 
