@@ -111,8 +111,16 @@ class Service:
         return ref
 
     def close(self) -> None:
-        """Stop the outbox worker and release the database connections."""
+        """Stop the outbox worker and the sinks, and release the database connections."""
         self.outbox.stop()
+        for sink in self.sinks.after_commit:
+            # A sink with a connection of its own (an MQTT client, say) may offer stop().
+            stop = getattr(sink, "stop", None)
+            if callable(stop):
+                try:
+                    stop()
+                except Exception:
+                    logger.exception("Event sink %s failed to stop", sink.name)
         self.db.dispose()
 
 
