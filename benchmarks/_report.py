@@ -231,7 +231,7 @@ def service_section(results: dict[str, Any], commands: list[str]) -> str:
         lines += [
             "### Start-up (benchmark 8)",
             "",
-            f"From `litestar run` to the first answer of `/health/live`, migrated database: "
+            f"From `litestar run` to the first response of `/health/live`, migrated database: "
             f"median {startup['median_s']:.2f} s (runs: "
             + ", ".join(f"{value:.2f}" for value in startup["runs"])
             + " s).",

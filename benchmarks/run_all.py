@@ -68,6 +68,11 @@ def _display(command: list[str]) -> str:
     shown = [
         str(Path(part).relative_to(REPO)) if part.startswith(str(REPO)) else part for part in shown
     ]
+    # Temporary folders get a new name every run; show only the file's name in them.
+    temporary = tempfile.gettempdir()
+    shown = [
+        f"TMPDIR/{Path(part).name}" if part.startswith(temporary + "/") else part for part in shown
+    ]
     return shlex.join(shown)
 
 

@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 )
                 results["steps"].append(step)
                 print(
-                    f"{devices} devices: {step['answered']}/{step['due']} answered, "
+                    f"{devices} devices: {step['answered']}/{step['due']} answered "
+                    f"(failures: {step['errors'] or 'none'}), "
                     f"p50 {step['p50_ms']:.1f} ms, p99 {step['p99_ms']:.1f} ms, "
                     f"server CPU {step['server_cpu_cores']:.2f} cores, "
                     f"peak RSS {step['server_peak_rss_mib']:.0f} MiB, "
