@@ -1,0 +1,114 @@
+"""Grouped write transactions: concurrent works share commits, and one failure stays its own."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import Connection, func, select, text
+
+from footfall.db.engine import Database
+from footfall.db.models import Store
+
+THREADS = 16
+WORKS_PER_THREAD = 25
+
+
+def _add_store(name: str, connection: Connection) -> str:
+    connection.execute(
+        text(
+            "INSERT INTO stores (name, timezone, day_reset_hour, max_dwell_s, created_ms) "
+            "VALUES (:name, 'UTC', 4, 14400, 0)"
+        ),
+        {"name": name},
+    )
+    return name
+
+
+def _store_names(db: Database) -> set[str]:
+    with db.read() as connection:
+        return set(connection.execute(select(Store.name)).scalars())
+
+
+def test_concurrent_works_all_committed(db: Database) -> None:
+    results: list[str] = []
+    barrier = threading.Barrier(THREADS)
+
+    def post(thread: int) -> None:
+        barrier.wait()
+        for index in range(WORKS_PER_THREAD):
+            name = f"store-{thread}-{index}"
+            results.append(db.write_grouped(lambda c, name=name: _add_store(name, c)))
+
+    threads = [threading.Thread(target=post, args=(number,)) for number in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    expected = {f"store-{t}-{i}" for t in range(THREADS) for i in range(WORKS_PER_THREAD)}
+    assert sorted(results) == sorted(expected)
+    assert _store_names(db) == expected
+
+
+def test_failing_work_fails_alone(db: Database) -> None:
+    db.write_grouped(lambda c: _add_store("taken", c))
+    release = threading.Event()
+    errors: list[BaseException] = []
+    stored: list[str] = []
+
+    def blocking(connection: Connection) -> str:
+        release.wait(timeout=30)
+        return _add_store("first", connection)
+
+    def good() -> None:
+        stored.append(db.write_grouped(lambda c: _add_store("fresh", c)))
+
+    def bad() -> None:
+        try:
+            db.write_grouped(lambda c: _add_store("taken", c))
+        except Exception as error:
+            errors.append(error)
+
+    # While the first work holds the transaction open, the other two queue up, so they are
+    # written as one group: the duplicate name fails that group's transaction.
+    first = threading.Thread(target=lambda: stored.append(db.write_grouped(blocking)))
+    first.start()
+    _wait_for_queue(db, 0)
+    others = [threading.Thread(target=good), threading.Thread(target=bad)]
+    for thread in others:
+        thread.start()
+    _wait_for_queue(db, 2)
+    release.set()
+    for thread in [first, *others]:
+        thread.join()
+
+    assert sorted(stored) == ["first", "fresh"]
+    assert len(errors) == 1
+    assert "UNIQUE" in str(errors[0]).upper()
+    assert _store_names(db) == {"taken", "first", "fresh"}
+
+
+def _wait_for_queue(db: Database, length: int) -> None:
+    group = db._group  # the queue of works waiting for the next transaction
+    assert group is not None
+    for _ in range(3000):
+        with group._mutex:
+            if group._writing and len(group._queue) == length:
+                return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"the write queue never reached {length} works")
+
+
+def test_work_error_reaches_caller(db: Database) -> None:
+    def broken(connection: Connection) -> None:
+        connection.execute(text("SELECT 1"))
+        raise ValueError("work failed on purpose")
+
+    with pytest.raises(ValueError, match="on purpose"):
+        db.write_grouped(broken)
+
+    db.write_grouped(lambda c: _add_store("after", c))
+    with db.read() as connection:
+        count = connection.execute(select(func.count()).select_from(Store)).scalar_one()
+    assert count == 1
