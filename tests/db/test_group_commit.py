@@ -70,7 +70,7 @@ def test_failing_work_fails_alone(db: Database) -> None:
         except Exception as error:
             errors.append(error)
 
-    # While the first work holds the transaction open, the other two queue up, so they are
+    # While the first work keeps the transaction open, the other two queue up, so they are
     # written as one group: the duplicate name fails that group's transaction.
     first = threading.Thread(target=lambda: stored.append(db.write_grouped(blocking)))
     first.start()
