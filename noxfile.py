@@ -49,7 +49,7 @@ def firmware(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the service, firmware-replay and dashboard tests on SQLite."""
-    _install(session, "mqtt")
+    _install(session, "mqtt", "postgres")
     session.run("npm", "--prefix", "dashboard", "test", external=True)
     session.run("pytest", *session.posargs, env={"FOOTFALL_CHROMIUM": _chromium()})
 

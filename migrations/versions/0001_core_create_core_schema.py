@@ -1,7 +1,7 @@
 """Create the core schema: stores, devices, keys, events, heartbeats and rollups.
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 Create Date: 2026-12-04 20:33:19.961199
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001_core'
 down_revision = None

@@ -112,7 +112,8 @@ def test_backup_under_ingest_restores(tmp_path: Path) -> None:
 
     assert ready.status_code == 200
     assert movements.status_code == 200
-    assert len(movements.json()["movements"]) == len(snapshot["events"])
+    # /getMovements/ returns at most 10,000 movements; a fast machine stores more than that.
+    assert len(movements.json()["movements"]) == min(len(snapshot["events"]), 10_000)
 
 
 def _wait_for_events(devices: list[SimulatedDevice], batches: int) -> None:
