@@ -182,7 +182,9 @@ def _replay_day(
             inside += 1
         else:
             exits += 1
-            inside -= 1
+            # An exit with nobody counted inside is drift (a missed entry): the people who
+            # come in afterwards are inside all the same, so the count stays at zero.
+            inside = max(0, inside - 1)
         if inside > peak:
             peak = inside
             peak_at = int(time_ms)
@@ -201,7 +203,19 @@ def _store_days(
         logger.debug("Peak occupancy of store %s was stored concurrently", query.store.name)
 
 
+#: Days stored per write transaction, so that a long range never holds the write lock for
+#: long and device posts keep getting through while it is filled.
+_DAYS_PER_WRITE = 50
+
+
 def _write_days(
+    query: AnalyticQuery, computed: list[tuple[int, int, PeakDay, _Fingerprint]], now_ms: int
+) -> None:
+    for first in range(0, len(computed), _DAYS_PER_WRITE):
+        _write_chunk(query, computed[first : first + _DAYS_PER_WRITE], now_ms)
+
+
+def _write_chunk(
     query: AnalyticQuery, computed: list[tuple[int, int, PeakDay, _Fingerprint]], now_ms: int
 ) -> None:
     with query.db.write() as connection:

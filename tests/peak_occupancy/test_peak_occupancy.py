@@ -147,3 +147,21 @@ def test_migration_branch_up_and_down(settings: Settings) -> None:
         assert "stores" in inspect(database.engine).get_table_names()
     finally:
         database.dispose()
+
+
+def test_exit_with_nobody_inside_is_drift(client: TestClient[Litestar], seed: Seeder) -> None:
+    store = seed.store("Quay", "UTC", reset_hour=4)
+    key = seed.key("device", device_id=seed.device("door", store))
+    admin = seed.key("admin")
+    _post(client, key, [
+        ("2024-05-06T09:00:00", "exit"),
+        ("2024-05-06T09:10:00", "entry"),
+        ("2024-05-06T09:20:00", "entry"),
+        ("2024-05-06T09:40:00", "exit"),
+    ])
+
+    first_day = _peaks(client, admin)["days"][0]
+
+    # The first exit had nobody to leave; the two who came in later were inside together.
+    assert first_day["peak"] == 2
+    assert first_day["peak_at"] == _ms("2024-05-06T09:20:00")
