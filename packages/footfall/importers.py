@@ -395,6 +395,12 @@ def _device_for_legacy_key(
             )
         return get_device(conn, device_name)
 
+    # A key too short to register (the earlier system accepted any) has no key row, so an
+    # earlier import of it is found by the device name derived from the key.
+    existing = conn.execute(select(Device.name).where(Device.name == name)).scalar()
+    if existing is not None:
+        return get_device(conn, existing)
+
     if not dry_run:
         return _create_legacy_device(conn, key, name, store, plan)
 

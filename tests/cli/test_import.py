@@ -373,3 +373,19 @@ def test_legacy_dry_run_creates_nothing(
     missing_store = run_cli("import", "legacy-db", str(source), "--store", "West", "--dry-run")
     assert missing_store.exit_code == 1
     assert "store 'West' not found" in missing_store.output
+
+
+def test_legacy_reimport_of_short_key(
+    run_cli: RunCli, db: Database, door: str, tmp_path: Path
+) -> None:
+    # The earlier system took keys of any length; one too short to register as a key here
+    # still gets its device, and a second import finds that device again.
+    source = tmp_path / "entries.db"
+    _legacy_db(source, [(T0, 1, "shortkey"), (T0 + 60, 0, "shortkey")])
+
+    first = run_cli("import", "legacy-db", str(source), "--store", "Main St")
+    second = run_cli("import", "legacy-db", str(source), "--store", "Main St")
+
+    assert "2 rows: 2 accepted, 0 duplicate, 0 rejected" in first.stdout
+    assert "2 rows: 0 accepted, 2 duplicate, 0 rejected" in second.stdout
+    assert len(_events(db, _legacy_name("shortkey"))) == 2
