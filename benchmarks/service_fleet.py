@@ -104,6 +104,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--min-steps", type=int, default=3, help="steps to run even past the limit, for the plot"
     )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra setting for the server, such as FOOTFALL_KEY_CACHE_S=30 (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     steps = [int(part) for part in args.steps.split(",")]
@@ -118,7 +125,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         keys_file = workdir / "keys.txt"
         keys_file.write_text("\n".join(fleet.keys) + "\n")
 
-        server, _ = start_server(database, workdir / "server.log")
+        extra_env = dict(pair.split("=", 1) for pair in args.env)
+        results["env"] = extra_env
+        server, _ = start_server(database, workdir / "server.log", extra_env)
         results["idle_rss_mib"] = resident_kib(server.pid) / 1024
         try:
             for number, devices in enumerate(steps):
