@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import HeaderParameter
 from sqlalchemy import insert, select, update
 
+from footfall.api.body_docs import EVENTS_BODY, STATUS_BODY
 from footfall.api.deps import PrincipalDep, ServiceDep
 from footfall.auth import require_role
 from footfall.clock import now_ms
@@ -57,7 +58,13 @@ def _device(
     return device
 
 
-@post("/api/v1/events", sync_to_thread=True, status_code=200, summary="Post a batch of events")
+@post(
+    "/api/v1/events",
+    sync_to_thread=True,
+    status_code=200,
+    operation_class=EVENTS_BODY,
+    summary="Post a batch of events",
+)
 def post_events(
     service: ServiceDep, principal: PrincipalDep, request: Request[Any, Any, Any], body: bytes
 ) -> EventsAnswer:
@@ -124,7 +131,13 @@ def _validate_status(document: Any) -> dict[str, Any]:
     return {name: document[name] for name in _STATUS_FIELDS}
 
 
-@post("/api/v1/devices/me/status", sync_to_thread=True, status_code=200, summary="Post a heartbeat")
+@post(
+    "/api/v1/devices/me/status",
+    sync_to_thread=True,
+    status_code=200,
+    operation_class=STATUS_BODY,
+    summary="Post a heartbeat",
+)
 def post_status(
     service: ServiceDep, principal: PrincipalDep, request: Request[Any, Any, Any], body: bytes
 ) -> StatusAnswer:

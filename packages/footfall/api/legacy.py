@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from footfall.admin.devices import create_device
 from footfall.admin.errors import AdminError
+from footfall.api.body_docs import CREATE_KEY_BODY, MOVEMENTS_BODY
 from footfall.api.deps import PrincipalDep, ServiceDep
 from footfall.auth import LEGACY_QUERY_KEY, require_role
 from footfall.clock import now_ms
@@ -71,6 +72,7 @@ class LegacyKey(msgspec.Struct):
     sync_to_thread=True,
     status_code=200,
     opt=_LEGACY,
+    operation_class=MOVEMENTS_BODY,
     summary="Post movements (legacy)",
 )
 def post_movements(
@@ -136,6 +138,7 @@ def _seconds(time_ms: int) -> float | int:
     sync_to_thread=True,
     status_code=200,
     opt=_LEGACY,
+    operation_class=CREATE_KEY_BODY,
     summary="Create a device and its key (legacy, admin key)",
 )
 def create_api_key(
