@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
 
 __all__ = ["CREATE_KEY_BODY", "EVENTS_BODY", "MOVEMENTS_BODY", "STATUS_BODY"]
 
 
 def _object(properties: dict[str, Schema], required: list[str]) -> Schema:
-    return Schema(type=OpenAPIType.OBJECT, properties=properties, required=required)
+    fields: dict[str, Schema | Reference] = dict(properties)
+    return Schema(type=OpenAPIType.OBJECT, properties=fields, required=required)
 
 
 def _operation_with_body(schema: Schema, description: str) -> type[Operation]:
