@@ -21,8 +21,8 @@ from footfall.cli.outbox import outbox_group
 from footfall.cli.plugins import plugins_command, rollups_group
 from footfall.cli.stores import stores_group
 from footfall.config import Settings, SettingsError
-from footfall.replay.command import replay
 from footfall.plugins import FootfallPluginManager, PluginLoadError, create_plugin_manager
+from footfall.replay.command import replay
 
 __all__ = ["footfall_group", "register_plugin_commands"]
 
