@@ -28,7 +28,7 @@ def _install(session: nox.Session, *extras: str) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style and common mistakes with ruff."""
-    session.install("ruff>=0.6")
+    session.install("ruff==0.17.6")
     session.run("ruff", "check", "packages", "plugins", "tests", "migrations", "noxfile.py")
 
 
@@ -36,7 +36,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """Type-check the service packages and plugins with mypy in strict mode."""
     _install(session, "postgres", "mqtt")
-    session.install("mypy>=1.10")
+    session.install("mypy==2.4.1")
     session.run("mypy")
 
 
