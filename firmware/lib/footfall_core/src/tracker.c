@@ -96,7 +96,27 @@ static size_t select_detections(const ff_tracker_t *tracker, const ff_detection_
     return n;
 }
 
-/* Returns the squared association cost, or a negative value when the pair is gated out. */
+/* Returns the intersection over union of two boxes given by left, top, width and height. */
+static float box_iou(float ax, float ay, float aw, float ah, float bx, float by, float bw,
+                     float bh)
+{
+    float overlap_w = fminf(ax + aw, bx + bw) - fmaxf(ax, bx);
+    float overlap_h = fminf(ay + ah, by + bh) - fmaxf(ay, by);
+    if (overlap_w <= 0.0f || overlap_h <= 0.0f) {
+        return 0.0f;
+    }
+    float intersection = overlap_w * overlap_h;
+    return intersection / (aw * ah + bw * bh - intersection);
+}
+
+/*
+ * Returns the association cost of a track and a detection, or a negative value when the
+ * pair is gated out. The track's box is moved to its constant-velocity prediction for this
+ * frame. The cost is 1 - IoU of that box and the detection, plus the distance between their
+ * centres in mean box heights. The IoU term separates people who stand close together,
+ * where the centre distance alone lets a track jump to the neighbour's box. The distance
+ * term orders detections that do not overlap the prediction at all.
+ */
 static float pair_cost(const ff_track_t *track, const ff_detection_t *d)
 {
     float steps = (float)(track->missed + 1u);
@@ -109,11 +129,14 @@ static float pair_cost(const ff_track_t *track, const ff_detection_t *d)
         return -1.0f;
     }
     float mean_height = 0.5f * (d->h + track->h);
-    float cost = (dx * dx + dy * dy) / (mean_height * mean_height);
-    if (cost >= FF_TRACK_GATE * FF_TRACK_GATE) {
+    float distance = sqrtf(dx * dx + dy * dy) / mean_height;
+    if (distance >= FF_TRACK_GATE) {
         return -1.0f;
     }
-    return cost;
+
+    float iou = box_iou(predicted_x - 0.5f * track->w, predicted_y - 0.5f * track->h, track->w,
+                        track->h, d->x, d->y, d->w, d->h);
+    return (1.0f - iou) + distance;
 }
 
 static ff_point_t anchor_of(const ff_tracker_t *tracker, const ff_detection_t *d)

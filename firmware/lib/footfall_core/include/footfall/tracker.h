@@ -9,9 +9,11 @@
  *                       &n_seen);
  *     // pass seen[0..n_seen) to ff_counter_update()
  *
- * Detections are associated greedily by centre distance to the track's predicted centre,
- * divided by the mean box height, below FF_TRACK_GATE. A track is confirmed after
- * FF_TRACK_CONFIRM_HITS hits and ends after FF_TRACK_MAX_MISSED frames without a hit.
+ * Detections are associated greedily, cheapest pair first. The cost of a pair is 1 - IoU of
+ * the detection and the track's box moved to its constant-velocity prediction, plus the
+ * distance between their centres divided by the mean box height. That distance must stay
+ * below FF_TRACK_GATE. A track is confirmed after FF_TRACK_CONFIRM_HITS hits and ends
+ * after FF_TRACK_MAX_MISSED frames without a hit.
  * Only confirmed tracks produce observations, so an unconfirmed track never counts; when a
  * track is confirmed, its earlier hits are reported too, oldest first, so the counter
  * receives the whole path. Identity switches are linked by the line counter, not here.
