@@ -9,8 +9,8 @@ as they are.
 
     python benchmarks/run_all.py [--quick] [--only cpu,ingest,fleet,analytics,startup,others]
 
-``--quick`` runs shorter and fewer rounds (about 8 minutes instead of about 25); its numbers
-are noisier and the page says that it was a quick run.
+A full run took 14 minutes on the 2-core machine of the page. ``--quick`` runs shorter and
+fewer rounds; its numbers are noisier and the page says that it was a quick run.
 """
 
 from __future__ import annotations
