@@ -1,7 +1,7 @@
 """OpenAPI descriptions of the request bodies that the device routes read as raw bytes.
 
 The device routes decode their bodies themselves, so that one bad event is rejected alone
-instead of failing the whole request; Litestar therefore sees no body type to describe.
+instead of failing the whole request, so Litestar finds no body type to describe.
 These operation classes add the documented shape to the schema.
 """
 

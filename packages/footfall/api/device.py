@@ -32,7 +32,7 @@ class RejectedItem(msgspec.Struct):
 
 
 class EventsAnswer(msgspec.Struct):
-    """What happened to every event of a batch."""
+    """The outcome of every event of a batch."""
 
     accepted: int
     duplicates: int
@@ -160,7 +160,7 @@ def post_status(
 
 
 def _mark_watched(connection: Any, device_id: int, at_ms: int) -> None:
-    # A heartbeat says the device was watching in this quarter hour, which the hourly
+    # A heartbeat shows that the device was watching in this quarter hour, which the hourly
     # analytic needs to tell "no data" from "zero".
     statement = dialect_insert(connection, QuarterCount)
     statement = statement.on_conflict_do_update(
