@@ -32,7 +32,8 @@ STARTUP_TIMEOUT_S = 60.0
 
 
 def shared_data_dir() -> Path:
-    """Return the folder of the recorded test data (FOOTFALL_SHARED_DATA or ../shared/data)."""
+    """Return the folder of the recorded test data: FOOTFALL_SHARED_DATA, else shared/data
+    beside the repository."""
     configured = os.environ.get("FOOTFALL_SHARED_DATA")
     if configured:
         return Path(configured)
