@@ -178,7 +178,7 @@ class LiveServer:
 
 
 def start_live_server(tmp_path: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
-    """Start ``litestar run`` on a free port and wait until it answers."""
+    """Start ``litestar run`` on a free port and wait until it responds."""
     port = free_port()
     env = dict(os.environ)
     env.update(

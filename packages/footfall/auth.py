@@ -20,8 +20,8 @@ LEGACY_QUERY_KEY = "legacy_query_key"
 class Authenticator:
     """Turns a request into a principal with the installed auth schemes.
 
-    The first scheme that recognises the request decides; a scheme that recognises a
-    credential as invalid or revoked ends the request with 401; a request that no scheme
+    The first scheme that recognises the request decides. A scheme that recognises a
+    credential as invalid or revoked ends the request with 401, and a request that no scheme
     recognises is anonymous (``None``).
     """
 
@@ -84,10 +84,10 @@ def require_role(principal: Principal | None, *roles: Role) -> Principal:
             headers={"WWW-Authenticate": "Bearer"},
         )
     if principal.role not in roles:
-        wanted = " or ".join(roles)
+        expected = " or ".join(roles)
         raise ProblemError(
             403,
-            f"this route needs a key with the {wanted} role; this key is a {principal.role} key",
+            f"this route needs a key with the {expected} role; this key is a {principal.role} key",
         )
     return principal
 

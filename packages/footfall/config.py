@@ -23,7 +23,7 @@ _EARLIEST_EVENT_TIME = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
 
 
 class SettingsError(ValueError):
-    """Raised when an environment variable holds a value that cannot be used."""
+    """Raised when an environment variable contains a value that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +46,10 @@ class Settings:
     """Log every plugin hook call with its arguments and result at INFO level."""
 
     max_body_bytes: int = 1_048_576
-    """Largest accepted request body, in bytes; a larger one is answered with 413."""
+    """Maximum request body, in bytes; a larger one is rejected with 413."""
 
     max_batch_events: int = 1000
-    """Most events in one ingest request; a larger batch is answered with 413."""
+    """Maximum events in one ingest request; a larger batch is rejected with 413."""
 
     earliest_event_time: float = _EARLIEST_EVENT_TIME
     """Oldest accepted event time, in epoch seconds (default 2020-01-01T00:00:00Z)."""
@@ -91,10 +91,10 @@ class Settings:
     """Delay before the first retry of a failed sink delivery, in seconds; doubles per attempt."""
 
     outbox_max_backoff_s: float = 600.0
-    """Longest delay between two delivery attempts to a sink, in seconds."""
+    """Maximum delay between two delivery attempts to a sink, in seconds."""
 
     outbox_lease_s: float = 60.0
-    """How long a worker holds a claimed delivery before another process may take it, in seconds."""
+    """Lease of a claimed delivery: seconds before another process may take it over."""
 
     device_silent_after_s: int = 300
     """A device with no heartbeat or event for this many seconds is reported as silent."""

@@ -47,13 +47,13 @@ Role = Literal["admin", "viewer", "device"]
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a request acts for: a role and the stores or device it is limited to."""
+    """The identity a request acts for: a role and the stores or device it is limited to."""
 
     role: Role
     scheme: str
     key_id: int | None = None
     store_ids: frozenset[int] | None = None
-    """Stores a viewer may see; ``None`` for an admin, who sees every store."""
+    """Stores a viewer may read; ``None`` for an admin, who may read every store."""
     device_id: int | None = None
     """The device of a device key."""
 
@@ -144,7 +144,7 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class StoreOutcome:
-    """What the storage sink did with a batch."""
+    """The storage sink's outcome for a batch."""
 
     accepted: tuple[IngestEvent, ...]
     duplicates: int
@@ -157,9 +157,9 @@ class EventSink(Protocol):
 
     A sink with ``in_transaction`` true is called inside the ingest transaction with its
     connection; if it raises, the transaction rolls back and the request fails. The storage
-    sink is such a sink and returns a :class:`StoreOutcome`. Every other sink is called after
-    the commit with the accepted events only and ``connection=None``; its failures are logged
-    and never fail the request.
+    sink is such a sink and returns a :class:`StoreOutcome`. Every other sink is called by the
+    outbox worker after the commit, with the accepted events only and ``connection=None``.
+    Its failures are logged and retried, and never fail the request.
     """
 
     name: str
@@ -190,7 +190,7 @@ class ChartSeries(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ChartHint(msgspec.Struct, frozen=True, kw_only=True):
-    """How the dashboard draws an analytic's result without code of its own.
+    """Drawing instructions that let the dashboard chart an analytic without code of its own.
 
     ``rows`` names the list field of the result, ``x`` the field of a row on the horizontal
     axis. ``x_type`` ``time`` means epoch milliseconds shown in the result's ``zone``,

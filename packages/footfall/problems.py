@@ -1,4 +1,4 @@
-"""Problem details (RFC 9457): the one JSON shape of every error answer."""
+"""Problem details (RFC 9457): the one JSON shape of every error response."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ _TITLES = {
 
 
 class ProblemError(HTTPException):
-    """An error answer: a status, a one-line detail and the faulty fields."""
+    """An error response: a status, a one-line detail and the faulty fields."""
 
     def __init__(
         self,
@@ -64,7 +64,7 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
-    """Build a problem-details answer and log it when the client was at fault."""
+    """Build a problem-details response and log it when the client was at fault."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": _TITLES.get(status, "Error"),
@@ -134,7 +134,7 @@ def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -
         name = first["field"] or "request"
         return f"invalid parameter {name!r}: {first['message']}"
     # Litestar appends "for path <path and query>" to this message; the query string of a
-    # legacy request holds its key, so that part is dropped.
+    # legacy request contains its key, so that part is dropped.
     return _FOR_PATH.sub("", exc.detail or "the request is invalid")
 
 

@@ -27,7 +27,7 @@ __all__ = ["ApiKeyScheme", "footfall_auth_schemes"]
 
 logger = logging.getLogger(__name__)
 
-#: Longest key accepted in a header; anything longer is not a key of this service.
+#: Maximum key length accepted in a header; no key of this service is longer.
 _MAX_KEY_LENGTH = 256
 
 #: ``last_used`` is written at most this often per key, so reads never queue for the write lock.

@@ -32,7 +32,7 @@ __all__ = ["analytics_routes", "parse_instant", "parse_zone"]
 MIN_YEAR = 2000
 MAX_YEAR = 2200
 
-#: Longest range one analytics request may cover.
+#: Maximum range of one analytics request.
 MAX_RANGE = timedelta(days=3660)
 
 
@@ -270,7 +270,7 @@ def list_analytics(service: ServiceDep, principal: PrincipalDep) -> AnalyticsLis
 
 @get("/api/v1/analytics/{name:str}", sync_to_thread=False, include_in_schema=False)
 def unknown_analytic(service: ServiceDep, principal: PrincipalDep, name: str) -> None:
-    """Answer 404 for an analytic that is not installed."""
+    """Reject with 404 a request for an analytic that is not installed."""
     require_role(principal, "admin", "viewer")
     installed = ", ".join(service.analytics) or "none"
     raise ProblemError(

@@ -1,8 +1,8 @@
 """The legacy protocol of the earlier Retail Analytics ESP32 system, kept unchanged.
 
 Devices flashed with that firmware, and scripts written for it, send their key as
-``?api_key=KEY`` and know nothing of sequence numbers, so a retried legacy batch is stored
-twice; the v1 protocol exists to fix that.
+``?api_key=KEY`` and send no sequence numbers. A retried legacy batch is therefore stored
+twice, which the v1 protocol fixes.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ __all__ = ["create_api_key", "get_movements", "post_movements"]
 
 _LEGACY = {LEGACY_QUERY_KEY: True}
 
-#: Longest key ``/createApiKey/`` stores: the API-key scheme does not read longer keys.
+#: Maximum length of a key that ``/createApiKey/`` stores, because the API-key scheme reads
+#: no longer keys.
 MAX_LEGACY_KEY_LENGTH = 256
 
 #: Most movements one ``/getMovements/`` call returns.
@@ -50,8 +51,8 @@ class Movement(msgspec.Struct):
     """One stored movement: its time in epoch seconds and whether it was an entry."""
 
     timestamp: float
-    """Whole seconds are sent as a JSON integer, as the earlier system did; the schema says
-    "number", which covers both (``float | int`` made an ambiguous ``oneOf``)."""
+    """Whole seconds are sent as a JSON integer, as the earlier system did; the schema
+    type is "number", which covers both (``float | int`` made an ambiguous ``oneOf``)."""
     is_entry: bool
 
 

@@ -27,9 +27,9 @@ class Database:
     """The service's database: one engine, with explicit read and write transactions.
 
     On SQLite a write transaction starts with ``BEGIN IMMEDIATE``, so it takes the write lock
-    before its first statement: two devices posting at the same instant queue on the busy
-    timeout instead of one of them failing with "database is locked" when it upgrades a read
-    lock. Read transactions start with a plain ``BEGIN`` and never block writers (WAL).
+    before its first statement. Two devices posting at the same instant then queue on the
+    busy timeout, instead of one of them failing with "database is locked" when it upgrades a
+    read lock. Read transactions start with a plain ``BEGIN`` and never block writers (WAL).
 
     Writers of one process also queue on a thread lock before they ask SQLite for its write
     lock. SQLite's busy handler polls with sleeps of up to 100 ms, so threads that wait inside
@@ -116,7 +116,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """Open a read transaction, so that every query of the block sees one snapshot."""
+        """Open a read transaction, so that every query of the block reads one snapshot."""
         with self.engine.connect() as connection, connection.begin():
             yield connection
 
@@ -125,7 +125,7 @@ class Database:
         self.engine.dispose()
 
 
-#: Most works that share one transaction, so the first caller of a group waits for a bounded
+#: Maximum works that share one transaction, so the first caller of a group waits for a bounded
 #: amount of work.
 _MAX_GROUP = 128
 
@@ -165,7 +165,7 @@ class _GroupCommit:
 
         while item.state != "done":
             if item.state == "lead":
-                # The queue was empty or this work is the oldest, so the group holds it.
+                # The queue was empty or this work is the oldest, so the group contains it.
                 self._lead()
                 continue
             item.wake.wait()
