@@ -100,7 +100,8 @@ class Settings:
     """A device with no heartbeat or event for this many seconds is reported as silent."""
 
     key_cache_s: float = 2.0
-    """How long a verified key is trusted without a database look-up, in seconds."""
+    """How often a process checks the database for changed keys, devices and stores, in
+    seconds. Verified keys stay cached until a check finds a change, and 0 turns caching off."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

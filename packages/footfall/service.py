@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from sqlalchemy import select
 
+from footfall.access_cache import AccessCache
+from footfall.access_generation import tracker_for
 from footfall.auth import Authenticator
 from footfall.config import Settings
 from footfall.db.engine import Database
@@ -64,8 +64,9 @@ class Service:
         self.sinks = sinks
         self.analytics = analytics
         self.outbox = OutboxWorker(db, sinks.after_commit, settings, sinks.outbox_written)
-        self._devices: dict[int, tuple[float, DeviceRef]] = {}
-        self._lock = threading.Lock()
+        self._devices: AccessCache[int, DeviceRef] = AccessCache(
+            tracker_for(db), settings.key_cache_s
+        )
 
     @classmethod
     def create(cls, settings: Settings) -> Service:
@@ -95,10 +96,15 @@ class Service:
         ensure_schema(self.db, self.manager, self.settings.auto_migrate)
 
     def device_ref(self, device_id: int) -> DeviceRef:
-        """Return the device and its store, cached for as long as keys are."""
+        """Return the device and its store, cached until a device or store changes.
+
+        Raises :class:`sqlalchemy.exc.NoResultFound` when no device has the id.
+        """
+        version = self._devices.current_version() if self._devices.enabled else 0
         cached = self._devices.get(device_id)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+        if cached is not None:
+            return cached
+
         with self.db.read() as connection:
             row = connection.execute(
                 select(Device.id, Device.name, Store.id, Store.name)
@@ -106,8 +112,7 @@ class Service:
                 .where(Device.id == device_id)
             ).one()
         ref = DeviceRef(id=row[0], name=row[1], store_id=row[2], store_name=row[3])
-        with self._lock:
-            self._devices[device_id] = (time.monotonic() + self.settings.key_cache_s, ref)
+        self._devices.put(device_id, ref, version)
         return ref
 
     def close(self) -> None:

@@ -1,8 +1,11 @@
 """Default auth scheme: API keys in a header, or in the query string on the legacy routes.
 
-Keys are looked up by their SHA-256 hash (see :mod:`footfall.keys`). A verified key is kept in
-a small cache for ``FOOTFALL_KEY_CACHE_S`` seconds so that a device posting several times a
-second costs one look-up, not one per request; revocation takes effect within that time.
+Keys are looked up by their SHA-256 hash (see :mod:`footfall.keys`). Each answer, a verified
+key or an unknown one, stays cached until the access generation changes (see
+:mod:`footfall.access_generation`): at once for a change committed by this process, and
+within ``FOOTFALL_KEY_CACHE_S`` seconds for a change made by another process or by hand in
+the database. So a device that posts every few seconds costs no look-up, and a revoked key
+stops working within that time. ``FOOTFALL_KEY_CACHE_S=0`` looks every key up.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from functools import partial
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from footfall.access_cache import AccessCache
+from footfall.access_generation import tracker_for
 from footfall.clock import now_ms
 from footfall.config import Settings
 from footfall.db.engine import Database
@@ -36,12 +41,26 @@ _TOUCH_INTERVAL_MS = 60_000
 #: Pending ``last_used`` times are written this often, in seconds, by a background thread.
 _TOUCH_FLUSH_S = 1.0
 
+#: Unknown keys remembered per process. They have a cache of their own, so that a client that
+#: sends many made-up keys cannot push the fleet's real keys out.
+_MAX_UNKNOWN_KEYS = 10_000
 
-@dataclass(slots=True)
+
+@dataclass(frozen=True, slots=True)
 class _CachedKey:
     principal: Principal | None
-    expires: float
     revoked: bool
+
+
+_UNKNOWN = _CachedKey(principal=None, revoked=False)
+
+
+@dataclass(slots=True)
+class _KeyCaches:
+    """Known keys (valid or revoked) and unknown keys, by SHA-256 hash."""
+
+    known: AccessCache[str, _CachedKey]
+    unknown: AccessCache[str, _CachedKey]
 
 
 class ApiKeyScheme:
@@ -51,7 +70,7 @@ class ApiKeyScheme:
 
     def __init__(self, cache_seconds: float) -> None:
         self.cache_seconds = cache_seconds
-        self._cache: dict[str, _CachedKey] = {}
+        self._caches: tuple[Database, _KeyCaches] | None = None
         self._touched: dict[int, int] = {}
         self._lock = threading.Lock()
         self._pending_touches: dict[int, int] = {}
@@ -70,42 +89,62 @@ class ApiKeyScheme:
             raise AuthFailure("the API key is malformed: keys are printable ASCII text")
 
         digest = hash_key(key)
-        cached = self._cache.get(digest)
-        if cached is not None and cached.expires > time.monotonic():
-            return self._decide(cached)
+        if self.cache_seconds <= 0:
+            entry = self._look_up(db, key)
+            principal = self._decide(entry)
+            self._touch(db, principal)
+            return principal
 
-        with db.read() as connection:
-            record = find_key(connection, key)
-        if record is None:
-            entry = _CachedKey(
-                principal=None, expires=time.monotonic() + self.cache_seconds, revoked=False
-            )
-        else:
-            store_ids = None
-            if record.role == "viewer" and record.store_id is not None:
-                store_ids = frozenset({record.store_id})
-            if record.role == "device" and record.device_store_id is not None:
-                store_ids = frozenset({record.device_store_id})
-            principal = Principal(
-                role=record.role,  # type: ignore[arg-type]
-                scheme=self.name,
-                key_id=record.id,
-                store_ids=store_ids,
-                device_id=record.device_id,
-            )
-            entry = _CachedKey(
-                principal=principal,
-                expires=time.monotonic() + self.cache_seconds,
-                revoked=record.revoked,
-            )
-        with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[digest] = entry
+        caches = self._caches_for(db)
+        # Both caches share the tracker, so one read of the generation serves both.
+        version = caches.known.current_version()
+        caches.unknown.current_version()
+        cached = caches.known.get(digest) or caches.unknown.get(digest)
+        if cached is not None:
+            principal = self._decide(cached)
+            self._touch(db, principal)
+            return principal
+
+        entry = self._look_up(db, key)
+        target = caches.unknown if entry is _UNKNOWN else caches.known
+        target.put(digest, entry, version)
 
         principal = self._decide(entry)
         self._touch(db, principal)
         return principal
+
+    def _caches_for(self, db: Database) -> _KeyCaches:
+        current = self._caches
+        if current is not None and current[0] is db:
+            return current[1]
+
+        tracker = tracker_for(db)
+        caches = _KeyCaches(
+            known=AccessCache(tracker, self.cache_seconds),
+            unknown=AccessCache(tracker, self.cache_seconds, max_entries=_MAX_UNKNOWN_KEYS),
+        )
+        self._caches = (db, caches)
+        return caches
+
+    def _look_up(self, db: Database, key: str) -> _CachedKey:
+        with db.read() as connection:
+            record = find_key(connection, key)
+        if record is None:
+            return _UNKNOWN
+
+        store_ids = None
+        if record.role == "viewer" and record.store_id is not None:
+            store_ids = frozenset({record.store_id})
+        if record.role == "device" and record.device_store_id is not None:
+            store_ids = frozenset({record.device_store_id})
+        principal = Principal(
+            role=record.role,  # type: ignore[arg-type]
+            scheme=self.name,
+            key_id=record.id,
+            store_ids=store_ids,
+            device_id=record.device_id,
+        )
+        return _CachedKey(principal=principal, revoked=record.revoked)
 
     def _extract(self, request: AuthRequest) -> str | None:
         authorization = request.headers.get("authorization")

@@ -24,10 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ACCESS_GENERATION_ROW",
     "NAMING_CONVENTION",
     "OUTBOX_STATES",
     "QUARTER_S",
     "ROLES",
+    "AccessGeneration",
     "ApiKey",
     "Base",
     "Device",
@@ -206,6 +208,28 @@ class QuarterCount(Base):
     entries: Mapped[int] = mapped_column(Integer, default=0)
     exits: Mapped[int] = mapped_column(Integer, default=0)
     heartbeats: Mapped[int] = mapped_column(Integer, default=0)
+
+
+#: ``id`` of the one row of ``access_generation``.
+ACCESS_GENERATION_ROW = 1
+
+
+class AccessGeneration(Base):
+    """A counter that grows with every change to who an API key is or what it may do.
+
+    Triggers created by the migration ``0004_access_generation`` add one to ``generation``
+    on each insert, update or delete of an API key, on a device's rename, move or deletion,
+    and on each update or deletion of a store. Updates of ``api_keys.last_used_ms`` and of
+    a device's status and settings columns do not count. Each process keeps verified keys
+    and devices cached until it reads a different number here
+    (:mod:`footfall.access_generation`).
+    """
+
+    __tablename__ = "access_generation"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 #: States of an outbox row: ``pending`` rows are delivered when due, ``dead`` rows wait for
