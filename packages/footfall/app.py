@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def on_startup() -> None:
         service.prepare()
         service.outbox.start()
+        if service.settings.dwell_warmup:
+            service.dwell_warmup.start()
         logger.info(
             "Footfall %s started: database %s, plugins %s",
             __version__,

@@ -103,6 +103,10 @@ class Settings:
     """How often a process checks the database for changed keys, devices and stores, in
     seconds. Verified keys stay cached until a check finds a change, and 0 turns caching off."""
 
+    dwell_warmup: bool = True
+    """At start-up, match every store's finished business days into the dwell cache in a
+    background thread, newest first, so that the first dwell request need not."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build the settings from ``FOOTFALL_*`` variables, with defaults for the rest."""

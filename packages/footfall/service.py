@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from footfall.access_cache import AccessCache
 from footfall.access_generation import tracker_for
+from footfall.analytics.dwell_warmup import DwellWarmup
 from footfall.auth import Authenticator
 from footfall.config import Settings
 from footfall.db.engine import Database
@@ -64,6 +65,7 @@ class Service:
         self.sinks = sinks
         self.analytics = analytics
         self.outbox = OutboxWorker(db, sinks.after_commit, settings, sinks.outbox_written)
+        self.dwell_warmup = DwellWarmup(db)
         self._devices: AccessCache[int, DeviceRef] = AccessCache(
             tracker_for(db), settings.key_cache_s
         )
@@ -116,7 +118,8 @@ class Service:
         return ref
 
     def close(self) -> None:
-        """Stop the outbox worker and the sinks, and release the database connections."""
+        """Stop the background threads and the sinks, and release the database connections."""
+        self.dwell_warmup.stop()
         self.outbox.stop()
         for sink in self.sinks.after_commit:
             # A sink with a connection of its own (an MQTT client, say) may offer stop().

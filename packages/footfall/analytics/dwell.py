@@ -8,7 +8,7 @@ enough to attribute them to the local hour of any zone later, and small enough t
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from footfall.db.models import QUARTER_S
@@ -48,7 +48,7 @@ class DaySummary:
         return sum(quarter.samples for quarter in self.quarters.values())
 
 
-def match_day(events: Iterable[tuple[int, bool]], max_dwell_ms: int) -> DaySummary:
+def match_day(events: Sequence[tuple[int, bool]], max_dwell_ms: int) -> DaySummary:
     """Pair the exits of one business day with its entries, first in, first out.
 
     ``events`` are ``(time_ms, is_entry)`` in time order, with entries before exits at the
@@ -56,23 +56,27 @@ def match_day(events: Iterable[tuple[int, bool]], max_dwell_ms: int) -> DaySumma
     A pair longer than ``max_dwell_ms`` is excluded: it is more likely a missed exit followed
     by someone else's exit than a real visit.
     """
-    summary = DaySummary()
     open_entries: deque[int] = deque()
-    quarters = summary.quarters
+    open_entry = open_entries.append
+    oldest_entry = open_entries.popleft
+    quarters: dict[int, EntryQuarter] = {}
+    excluded_long = 0
+    unmatched_exits = 0
 
+    # This loop runs once per event of a year when the dwell cache is filled, so it keeps
+    # its counters in local variables and looks up each method once.
     for time_ms, is_entry in events:
-        summary.events += 1
         if is_entry:
-            open_entries.append(time_ms)
+            open_entry(time_ms)
             continue
         if not open_entries:
-            summary.unmatched_exits += 1
+            unmatched_exits += 1
             continue
 
-        entry_ms = open_entries.popleft()
+        entry_ms = oldest_entry()
         dwell_ms = time_ms - entry_ms
         if dwell_ms > max_dwell_ms:
-            summary.excluded_long += 1
+            excluded_long += 1
             continue
         quarter = quarters.get(entry_ms // _QUARTER_MS)
         if quarter is None:
@@ -80,5 +84,10 @@ def match_day(events: Iterable[tuple[int, bool]], max_dwell_ms: int) -> DaySumma
         quarter.samples += 1
         quarter.total_ms += dwell_ms
 
-    summary.unmatched_entries = len(open_entries)
-    return summary
+    return DaySummary(
+        events=len(events),
+        excluded_long=excluded_long,
+        unmatched_entries=len(open_entries),
+        unmatched_exits=unmatched_exits,
+        quarters=quarters,
+    )

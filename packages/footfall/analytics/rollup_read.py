@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, case, func, literal_column, select
+from sqlalchemy.sql import Select
 
 from footfall.analytics.buckets import BucketGrid
 from footfall.analytics.zones import OffsetSegment
@@ -67,6 +68,20 @@ def local_hour_expressions(
     return offset, local_hour
 
 
+def _driver_rows(connection: Connection, statement: Select[Any]) -> list[Any]:
+    """Run ``statement`` and return the driver's rows, skipping SQLAlchemy's Row objects.
+
+    Only for statements whose columns are integers, which need no result processing. A year
+    at hourly resolution returns 8,760 rows, and building a Row for each added about 2 ms to
+    the 30 ms of the year's query (in process, one store, on a 2-core Xeon).
+    """
+    result = connection.execute(statement)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
 def read_hour_counts(
     connection: Connection, device_ids: Sequence[int], grid: BucketGrid
 ) -> HourCounts:
@@ -107,11 +122,12 @@ def _sum_by_utc_group(
         .group_by(group)
     )
     position = grid.group_position
-    for row_group, row_entries, row_exits in connection.execute(statement):
+    entries, exits, watched = counts.entries, counts.exits, counts.watched
+    for row_group, row_entries, row_exits in _driver_rows(connection, statement):
         index = position[row_group]
-        counts.entries[index] += row_entries
-        counts.exits[index] += row_exits
-        counts.watched[index] = True
+        entries[index] += row_entries
+        exits[index] += row_exits
+        watched[index] = True
 
 
 def _sum_by_local_hour(
@@ -129,7 +145,7 @@ def _sum_by_local_hour(
         .group_by(*((local_hour,) if len(grid.segments) == 1 else (offset, local_hour)))
     )
     position = grid.position
-    for row_offset, row_hour, row_entries, row_exits in connection.execute(statement):
+    for row_offset, row_hour, row_entries, row_exits in _driver_rows(connection, statement):
         index = position.get((row_offset, row_hour))
         if index is None:
             # Only possible where a zone's offset is not a whole number of quarter hours,
