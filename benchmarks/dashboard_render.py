@@ -147,9 +147,12 @@ def wait_for_warmup(log_path: Path, started: float, timeout_s: float = 600.0) ->
             if "Dwell cache warm-up finished" in line:
                 return time.monotonic() - started, line.split(": ", 1)[-1]
         time.sleep(0.05)
+    # The log sits in a temporary folder that is gone once the script exits, so its end is
+    # part of the message.
+    tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
     raise SystemExit(
         f"The dwell cache warm-up did not log that it finished within {timeout_s:.0f} s. "
-        f"Read the service log {log_path} for the error."
+        f"The end of the service log:\n{tail}"
     )
 
 
