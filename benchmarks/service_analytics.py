@@ -8,7 +8,9 @@ with sqlite3 in one transaction per store, then ``footfall.rollups.rebuild_rollu
 ``quarter_counts`` from them. It measures every query against ``litestar run``, then adds
 nine more such stores to the same file and measures the first store again.
 
-Each query is sent once cold (the dwell analytic fills its per-day cache then), then
+``rebuild_rollups`` fills the dwell cache too, and the server's start-up warm-up then checks
+every cached day; the queries start once the warm-up has logged that it finished. Each query
+is sent once cold (the first request of its kind to the new server process), then
 ``--repeat`` times warm; the times are of the whole request on loopback from this process,
 so they bound the server's time from above. Sizes are of the body as sent with
 ``Accept-Encoding: gzip`` and without.
@@ -130,6 +132,20 @@ def seed_year(database: Path, store_id: int, device_ids: list[int], first_day: d
     return total
 
 
+def wait_for_warmup(server: Server, timeout_s: float = 600.0) -> float:
+    """Wait until the server logs that its dwell cache warm-up finished; return the seconds."""
+    began = time.perf_counter()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if "Dwell cache warm-up finished" in server.log_path.read_text(errors="replace"):
+            return time.perf_counter() - began
+        time.sleep(0.05)
+    raise RuntimeError(
+        f"the dwell cache warm-up did not finish within {timeout_s:.0f} s; the server log:\n"
+        f"{server.log_path.read_text(errors='replace')[-3000:]}"
+    )
+
+
 def measure(server: Server, key: str, store: str, last_day: datetime, repeat: int) -> list[dict]:
     """Send every query cold once and warm ``repeat`` times; return times and sizes."""
     results = []
@@ -217,7 +233,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 flush=True,
             )
 
-            with running_server(database, workdir / f"server-{round_stores}.log") as server:
+            log_path = workdir / f"server-{round_stores}.log"
+            # INFO, so that the log contains the warm-up's last line.
+            with running_server(database, log_path, {"FOOTFALL_LOG_LEVEL": "INFO"}) as server:
+                waited_s = wait_for_warmup(server)
+                print(f"  dwell cache warm-up finished {waited_s:.1f} s after the server answered")
                 measured = measure(server, fleet.viewer_key, "store-00000", last_day, args.repeat)
             results["rounds"].append(
                 {"stores": round_stores, "events": stored, "queries": measured}
