@@ -133,7 +133,10 @@ def seed_year(database: Path, store_id: int, device_ids: list[int], first_day: d
 
 
 def wait_for_warmup(server: Server, timeout_s: float = 600.0) -> float:
-    """Wait until the server logs that its dwell cache warm-up finished; return the seconds."""
+    """Wait until the server logs that its dwell cache warm-up finished.
+
+    Returns the seconds waited.
+    """
     began = time.perf_counter()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -141,7 +144,7 @@ def wait_for_warmup(server: Server, timeout_s: float = 600.0) -> float:
             return time.perf_counter() - began
         time.sleep(0.05)
     raise RuntimeError(
-        f"the dwell cache warm-up did not finish within {timeout_s:.0f} s; the server log:\n"
+        f"the dwell cache warm-up did not finish within {timeout_s:.0f} s. The server log:\n"
         f"{server.log_path.read_text(errors='replace')[-3000:]}"
     )
 
