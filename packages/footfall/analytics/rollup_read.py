@@ -13,16 +13,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, case, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.sql import Select
 
 from footfall.analytics.buckets import BucketGrid
 from footfall.analytics.zones import OffsetSegment
 from footfall.db.models import QUARTER_S, QuarterCount
 
-__all__ = ["HourCounts", "integer_constant", "local_hour_expressions", "read_hour_counts"]
+__all__ = [
+    "ROWS_PER_QUERY",
+    "HourCounts",
+    "integer_constant",
+    "local_hour_expressions",
+    "read_hour_counts",
+]
 
 _HOUR_S = 3600
+
+#: Quarter rows, summed over the devices, that one query reads at most on SQLite: a quarter
+#: year of two devices, whose GROUP BY sort stays in memory with SQLite's default page cache.
+ROWS_PER_QUERY = 17_520
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +87,16 @@ def local_hour_expressions(
     return offset, local_hour
 
 
-def _driver_rows(connection: Connection, statement: Select[Any]) -> list[Any]:
+def _driver_rows(
+    connection: Connection, statement: Select[Any], parameters: dict[str, int]
+) -> list[Any]:
     """Run ``statement`` and return the driver's rows, skipping SQLAlchemy's Row objects.
 
     Only for statements whose columns are integers, which need no result processing. A year
     at hourly resolution returns 8,760 rows, and building a Row for each added about 2 ms to
     the 30 ms of the year's query (in process, one store, on a 2-core Xeon).
     """
-    result = connection.execute(statement)
+    result = connection.execute(statement, parameters)
     try:
         return list(result.cursor.fetchall())
     finally:
@@ -97,19 +118,47 @@ def read_hour_counts(
 
     in_range = (
         QuarterCount.device_id.in_(device_ids),
-        QuarterCount.quarter >= buckets[0].start_s // QUARTER_S,
-        QuarterCount.quarter < buckets[-1].end_s // QUARTER_S,
+        QuarterCount.quarter >= bindparam("first_quarter"),
+        QuarterCount.quarter < bindparam("end_quarter"),
+    )
+    pieces = _quarter_pieces(
+        connection,
+        buckets[0].start_s // QUARTER_S,
+        buckets[-1].end_s // QUARTER_S,
+        len(device_ids),
     )
     if grid.group_quarters > 1:
-        _sum_by_utc_group(connection, in_range, grid, counts)
+        _sum_by_utc_group(connection, in_range, pieces, grid, counts)
     else:
-        _sum_by_local_hour(connection, in_range, grid, counts)
+        _sum_by_local_hour(connection, in_range, pieces, grid, counts)
     return counts
+
+
+def _quarter_pieces(
+    connection: Connection, first_quarter: int, end_quarter: int, devices: int
+) -> list[dict[str, int]]:
+    """Cut ``[first_quarter, end_quarter)`` into the ranges that one query each sums.
+
+    SQLite sorts the rows of a GROUP BY in one pass in memory only up to a budget set by its
+    page cache size (2 MB by default). Beyond it, SQLite writes sorted runs to temporary
+    storage and merges them. A year of two devices, 70,080 quarter rows, went over it: its
+    query took about 12% more CPU time than four queries of a quarter year each, and as
+    little as they did with a 64 MB page cache. PostgreSQL gets the whole range in one query.
+    """
+    if connection.dialect.name != "sqlite":
+        return [{"first_quarter": first_quarter, "end_quarter": end_quarter}]
+
+    step = max(ROWS_PER_QUERY // devices, 1)
+    return [
+        {"first_quarter": start, "end_quarter": min(start + step, end_quarter)}
+        for start in range(first_quarter, end_quarter, step)
+    ]
 
 
 def _sum_by_utc_group(
     connection: Connection,
     in_range: tuple[ColumnElement[bool], ...],
+    pieces: list[dict[str, int]],
     grid: BucketGrid,
     counts: HourCounts,
 ) -> None:
@@ -123,16 +172,18 @@ def _sum_by_utc_group(
     )
     position = grid.group_position
     entries, exits, watched = counts.entries, counts.exits, counts.watched
-    for row_group, row_entries, row_exits in _driver_rows(connection, statement):
-        index = position[row_group]
-        entries[index] += row_entries
-        exits[index] += row_exits
-        watched[index] = True
+    for piece in pieces:
+        for row_group, row_entries, row_exits in _driver_rows(connection, statement, piece):
+            index = position[row_group]
+            entries[index] += row_entries
+            exits[index] += row_exits
+            watched[index] = True
 
 
 def _sum_by_local_hour(
     connection: Connection,
     in_range: tuple[ColumnElement[bool], ...],
+    pieces: list[dict[str, int]],
     grid: BucketGrid,
     counts: HourCounts,
 ) -> None:
@@ -145,7 +196,8 @@ def _sum_by_local_hour(
         .group_by(*((local_hour,) if len(grid.segments) == 1 else (offset, local_hour)))
     )
     position = grid.position
-    for row_offset, row_hour, row_entries, row_exits in _driver_rows(connection, statement):
+    rows = [row for piece in pieces for row in _driver_rows(connection, statement, piece)]
+    for row_offset, row_hour, row_entries, row_exits in rows:
         index = position.get((row_offset, row_hour))
         if index is None:
             # Only possible where a zone's offset is not a whole number of quarter hours,
