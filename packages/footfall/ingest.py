@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from sqlalchemy import Connection, insert
@@ -41,6 +41,7 @@ __all__ = [
     "parse_legacy_events",
     "parse_v1_events",
     "store_batch",
+    "store_batch_async",
 ]
 
 logger = logging.getLogger(__name__)
@@ -124,10 +125,39 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _V1Event(msgspec.Struct):
+    seq: Annotated[int, msgspec.Meta(ge=0, lt=MAX_SEQ)]
+    time: float
+    direction: Literal["entry", "exit"]
+
+
+class _V1Body(msgspec.Struct):
+    events: list[_V1Event]
+
+
+class _LegacyMovement(msgspec.Struct):
+    time: float
+    form: bool
+
+
+_decode_v1 = msgspec.json.Decoder(_V1Body).decode
+_decode_legacy = msgspec.json.Decoder(list[_LegacyMovement]).decode
+
+
 def parse_v1_events(
     body: bytes, settings: Settings, now_s: float
 ) -> tuple[list[IngestEvent | None], list[Rejection]]:
     """Validate a v1 body; return the events (``None`` where rejected) and the rejections."""
+    fast = _parse_v1_valid(body, settings, now_s)
+    if fast is not None:
+        return fast, []
+    return _parse_v1_each(body, settings, now_s)
+
+
+def _parse_v1_each(
+    body: bytes, settings: Settings, now_s: float
+) -> tuple[list[IngestEvent | None], list[Rejection]]:
+    # Validates event by event, so that each fault is named with its event.
     document = decode_json(body)
     if not isinstance(document, dict) or not isinstance(document.get("events"), list):
         raise ProblemError(
@@ -149,6 +179,29 @@ def parse_v1_events(
         else:
             events.append(result)
     return events, rejections
+
+
+def _parse_v1_valid(
+    body: bytes, settings: Settings, now_s: float
+) -> list[IngestEvent | None] | None:
+    # The fast path for a batch in which every event is valid: msgspec checks the shape and
+    # the types in C while it decodes, and only the time range is left to check here. Any
+    # fault sends the body to the event-by-event validation, which names each fault.
+    try:
+        events = _decode_v1(body).events
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if not events or len(events) > settings.max_batch_events:
+        return None
+    times = [event.time for event in events]
+    if min(times) < settings.earliest_event_time or max(times) > now_s + settings.max_future_s:
+        return None
+    return [
+        IngestEvent(
+            seq=event.seq, time_ms=round(event.time * 1000), is_entry=event.direction == "entry"
+        )
+        for event in events
+    ]
 
 
 def _validate_v1_event(
@@ -186,6 +239,16 @@ def parse_legacy_events(
     body: bytes, settings: Settings, now_s: float
 ) -> tuple[list[IngestEvent | None], list[Rejection]]:
     """Validate a legacy body: a JSON array of ``{"time": epoch s, "form": bool}``."""
+    fast = _parse_legacy_valid(body, settings, now_s)
+    if fast is not None:
+        return fast, []
+    return _parse_legacy_each(body, settings, now_s)
+
+
+def _parse_legacy_each(
+    body: bytes, settings: Settings, now_s: float
+) -> tuple[list[IngestEvent | None], list[Rejection]]:
+    # Validates movement by movement, so that each fault is named with its movement.
     document = decode_json(body)
     if not isinstance(document, list):
         raise ProblemError(
@@ -216,6 +279,25 @@ def parse_legacy_events(
             continue
         events.append(IngestEvent(seq=None, time_ms=_to_ms(raw["time"]), is_entry=bool(form)))
     return events, rejections
+
+
+def _parse_legacy_valid(
+    body: bytes, settings: Settings, now_s: float
+) -> list[IngestEvent | None] | None:
+    # The fast path of parse_legacy_events, as _parse_v1_valid is of parse_v1_events.
+    try:
+        movements = _decode_legacy(body)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if not movements or len(movements) > settings.max_batch_events:
+        return None
+    times = [movement.time for movement in movements]
+    if min(times) < settings.earliest_event_time or max(times) > now_s + settings.max_future_s:
+        return None
+    return [
+        IngestEvent(seq=None, time_ms=round(movement.time * 1000), is_entry=movement.form)
+        for movement in movements
+    ]
 
 
 def _check_batch_size(count: int, settings: Settings) -> None:
@@ -272,74 +354,111 @@ def store_batch(
     after-commit sinks get the accepted events later, from the outbox worker, so a sink that
     fails or hangs never delays or fails the request.
     """
-    received = now_ms()
-    batch = Batch(
-        batch_id=uuid.uuid4().hex,
-        device=device,
-        events=tuple(events),
-        received_ms=received,
-        dialect=dialect,
-    )
+    write = _BatchWrite(sinks, device, events, dialect, rejections)
+    # Concurrent batches may share one transaction and its commit (see Database.write_grouped).
+    return write.finish(db.write_grouped(write))
 
-    def write(connection: Connection) -> tuple[StoreOutcome, int]:
+
+async def store_batch_async(
+    db: Database,
+    sinks: SinkSet,
+    device: DeviceRef,
+    events: Sequence[IngestEvent],
+    dialect: Literal["v1", "legacy"],
+    rejections: Sequence[Rejection] = (),
+) -> StoreOutcome:
+    """Like :func:`store_batch`, awaited by a request handler on the event loop."""
+    write = _BatchWrite(sinks, device, events, dialect, rejections)
+    return write.finish(await db.write_grouped_async(write))
+
+
+class _BatchWrite:
+    """The transaction of one batch, as a work for ``Database.write_grouped``."""
+
+    def __init__(
+        self,
+        sinks: SinkSet,
+        device: DeviceRef,
+        events: Sequence[IngestEvent],
+        dialect: Literal["v1", "legacy"],
+        rejections: Sequence[Rejection],
+    ) -> None:
+        self.sinks = sinks
+        self.rejections = rejections
+        self.batch = Batch(
+            batch_id=uuid.uuid4().hex,
+            device=device,
+            events=tuple(events),
+            received_ms=now_ms(),
+            dialect=dialect,
+        )
+
+    def __call__(self, connection: Connection) -> tuple[StoreOutcome, int]:
+        batch = self.batch
         outcome: StoreOutcome | None = None
-        for sink in sinks.in_transaction:
+        for sink in self.sinks.in_transaction:
             result = sink.write(batch, connection)
             if outcome is None and result is not None:
                 outcome = result
         if outcome is None:
             raise RuntimeError("no in-transaction sink returned a storage outcome")
 
-        if rejections:
+        if self.rejections:
             connection.execute(
                 insert(RejectedEvent),
                 [
                     {
-                        "device_id": device.id,
-                        "dialect": dialect,
+                        "device_id": batch.device.id,
+                        "dialect": batch.dialect,
                         "batch_index": rejection.index,
                         "seq": rejection.seq,
                         "reason": rejection.reason,
                         "raw_json": json.dumps(rejection.raw, default=str)[:10_000],
-                        "received_ms": received,
+                        "received_ms": batch.received_ms,
                     }
-                    for rejection in rejections
+                    for rejection in self.rejections
                 ],
             )
 
+        if not self.sinks.after_commit:
+            return outcome, 0
         # Only the accepted events go to the other sinks: duplicates reached them before.
         accepted = Batch(
             batch_id=batch.batch_id,
-            device=device,
+            device=batch.device,
             events=outcome.accepted,
-            received_ms=received,
-            dialect=dialect,
+            received_ms=batch.received_ms,
+            dialect=batch.dialect,
         )
-        queued = enqueue(connection, sinks.after_commit, accepted, received)
+        queued = enqueue(connection, self.sinks.after_commit, accepted, batch.received_ms)
         return outcome, queued
 
-    # Concurrent batches may share one transaction and its commit (see Database.write_grouped).
-    outcome, queued = db.write_grouped(write)
+    def finish(self, written: tuple[StoreOutcome, int]) -> StoreOutcome:
+        """Wake the outbox worker, log and count the committed batch; return its outcome."""
+        outcome, queued = written
+        batch = self.batch
+        if queued:
+            self.sinks.outbox_written.set()
 
-    if queued:
-        sinks.outbox_written.set()
-
-    if rejections:
-        logger.warning(
-            "Rejected %d of %d events from device %s (batch %s), first: %s",
-            len(rejections),
-            len(rejections) + len(events),
-            device.name,
+        rejections = self.rejections
+        if rejections:
+            logger.warning(
+                "Rejected %d of %d events from device %s (batch %s), first: %s",
+                len(rejections),
+                len(rejections) + len(batch.events),
+                batch.device.name,
+                batch.batch_id,
+                rejections[0].reason,
+            )
+        logger.debug(
+            "Stored batch %s from device %s: %d accepted, %d duplicates, %d outbox rows",
             batch.batch_id,
-            rejections[0].reason,
+            batch.device.name,
+            len(outcome.accepted),
+            outcome.duplicates,
+            queued,
         )
-    logger.debug(
-        "Stored batch %s from device %s: %d accepted, %d duplicates, %d outbox rows",
-        batch.batch_id,
-        device.name,
-        len(outcome.accepted),
-        outcome.duplicates,
-        queued,
-    )
-    record_batch(device.store_name, len(outcome.accepted), outcome.duplicates, len(rejections))
-    return outcome
+        record_batch(
+            batch.device.store_name, len(outcome.accepted), outcome.duplicates, len(rejections)
+        )
+        return outcome

@@ -106,9 +106,13 @@ class AuthScheme(Protocol):
 # --- Ingest -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class IngestEvent:
-    """One validated event of a batch."""
+class IngestEvent(msgspec.Struct, frozen=True, gc=False):
+    """One validated event of a batch.
+
+    A msgspec struct rather than a dataclass: ingest creates one per event, and a struct is
+    built about ten times faster. It holds no references, so the garbage collector need not
+    track it (``gc=False``).
+    """
 
     seq: int | None
     """Device sequence number; ``None`` for legacy events, which have none."""

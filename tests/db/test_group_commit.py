@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -59,7 +60,10 @@ def test_failing_work_fails_alone(db: Database) -> None:
     errors: list[BaseException] = []
     stored: list[str] = []
 
+    started = threading.Event()
+
     def blocking(connection: Connection) -> str:
+        started.set()
         release.wait(timeout=30)
         return _add_store("first", connection)
 
@@ -76,7 +80,7 @@ def test_failing_work_fails_alone(db: Database) -> None:
     # written as one group: the duplicate name fails that group's transaction.
     first = threading.Thread(target=lambda: stored.append(db.write_grouped(blocking)))
     first.start()
-    _wait_for_queue(db, 0)
+    assert started.wait(timeout=30)
     others = [threading.Thread(target=good), threading.Thread(target=bad)]
     for thread in others:
         thread.start()
@@ -95,8 +99,8 @@ def _wait_for_queue(db: Database, length: int) -> None:
     group = db._group  # the queue of works waiting for the next transaction
     assert group is not None
     for _ in range(3000):
-        with group._mutex:
-            if group._writing and len(group._queue) == length:
+        with group._wakeup:
+            if len(group._queue) == length:
                 return
         threading.Event().wait(0.01)
     raise AssertionError(f"the write queue never reached {length} works")
@@ -114,3 +118,72 @@ def test_work_error_reaches_caller(db: Database) -> None:
     with db.read() as connection:
         count = connection.execute(select(func.count()).select_from(Store)).scalar_one()
     assert count == 1
+
+
+def test_async_callers_share_transactions(db: Database) -> None:
+    names = [f"async-{index}" for index in range(200)]
+
+    async def post_all() -> list[str]:
+        return await asyncio.gather(
+            *(db.write_grouped_async(lambda c, name=name: _add_store(name, c)) for name in names)
+        )
+
+    assert asyncio.run(post_all()) == names
+    assert _store_names(db) == set(names)
+
+
+def test_async_failure_reaches_only_its_caller(db: Database) -> None:
+    db.write_grouped(lambda c: _add_store("taken", c))
+
+    async def post_both() -> list[object]:
+        return await asyncio.gather(
+            db.write_grouped_async(lambda c: _add_store("taken", c)),
+            db.write_grouped_async(lambda c: _add_store("other", c)),
+            return_exceptions=True,
+        )
+
+    duplicate, other = asyncio.run(post_both())
+    assert isinstance(duplicate, Exception)
+    assert "UNIQUE" in str(duplicate).upper()
+    assert other == "other"
+    assert _store_names(db) == {"taken", "other"}
+
+
+def test_cancelled_caller_leaves_the_writer_working(db: Database) -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def blocking(connection: Connection) -> str:
+        started.set()
+        release.wait(timeout=30)
+        return _add_store("slow", connection)
+
+    async def cancel_one() -> str:
+        slow = asyncio.ensure_future(db.write_grouped_async(blocking))
+        await asyncio.to_thread(started.wait, 30)
+        slow.cancel()
+        release.set()
+        # The cancelled work was already running; it commits, and later works still run.
+        return await db.write_grouped_async(lambda c: _add_store("later", c))
+
+    assert asyncio.run(cancel_one()) == "later"
+    assert _store_names(db) == {"slow", "later"}
+
+
+def test_writes_go_on_after_dispose(db: Database) -> None:
+    db.write_grouped(lambda c: _add_store("before", c))
+    db.dispose()
+    db.write_grouped(lambda c: _add_store("after", c))
+    assert _store_names(db) == {"before", "after"}
+
+
+def test_nested_grouped_write_is_refused(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("writes are grouped on SQLite only; PostgreSQL runs each on its own")
+
+    def nested(connection: Connection) -> None:
+        db.write_grouped(lambda c: _add_store("inner", c))
+
+    with pytest.raises(RuntimeError, match="may not start another grouped write"):
+        db.write_grouped(nested)
+    assert _store_names(db) == set()

@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from footfall.admin.devices import create_device
 from footfall.admin.errors import AdminError
 from footfall.api.body_docs import CREATE_KEY_BODY, MOVEMENTS_BODY
-from footfall.api.deps import PrincipalDep, ServiceDep
+from footfall.api.deps import PrincipalDep, ServiceDep, principal_of, service_of
 from footfall.auth import LEGACY_QUERY_KEY, require_role
 from footfall.clock import now_ms
 from footfall.db.models import Device, Event, Store
-from footfall.ingest import decode_json, parse_legacy_events, store_batch
+from footfall.ingest import decode_json, parse_legacy_events, store_batch_async
 from footfall.keys import MIN_KEY_LENGTH, create_key, find_key, hash_key
 from footfall.problems import ProblemError
 
@@ -70,24 +70,25 @@ class LegacyKey(msgspec.Struct):
 
 @post(
     "/movements/",
-    sync_to_thread=True,
     status_code=200,
     opt=_LEGACY,
     operation_class=MOVEMENTS_BODY,
     summary="Post movements (legacy)",
 )
-def post_movements(
-    service: ServiceDep, principal: PrincipalDep, request: Request[Any, Any, Any], body: bytes
-) -> MovementsStored:
+async def post_movements(request: Request[Any, Any, Any], body: bytes) -> MovementsStored:
     """Store ``[{"time": epoch s, "form": true|false}]`` for the key's device."""
-    principal = require_role(principal, "device")
+    # No dependencies, for the reason given at the v1 route post_events.
+    service = service_of(request.app.state)
+    principal = require_role(principal_of(request), "device")
     assert principal.device_id is not None
     device = service.device_ref(principal.device_id)
     request.state.device_name = device.name
 
     events, rejections = parse_legacy_events(body, service.settings, now_ms() / 1000)
     valid = [event for event in events if event is not None]
-    outcome = store_batch(service.db, service.sinks, device, valid, "legacy", rejections)
+    outcome = await store_batch_async(
+        service.db, service.sinks, device, valid, "legacy", rejections
+    )
     return MovementsStored(stored=len(outcome.accepted), rejected=len(rejections))
 
 

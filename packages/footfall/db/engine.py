@@ -6,13 +6,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from footfall.config import Settings
+from footfall.db.group_commit import GroupCommit
 
 __all__ = ["Database"]
 
@@ -43,7 +45,7 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine: Engine = self._create_engine()
         self._write_lock = threading.Lock() if self.is_sqlite else None
-        self._group = _GroupCommit(self) if self.is_sqlite else None
+        self._group = GroupCommit(self) if self.is_sqlite else None
 
     def _create_engine(self) -> Engine:
         if not self.is_sqlite:
@@ -104,15 +106,25 @@ class Database:
         """Run ``work`` in a write transaction that may be shared with concurrent callers.
 
         On SQLite the works that arrive while another transaction commits are run one after
-        the other in the next transaction, so they share its BEGIN, COMMIT and fsync. Each
-        caller returns only after that commit. When a work raises, the shared transaction is
-        rolled back and every work of it runs again in its own transaction, so one failing
-        work never fails another; ``work`` must therefore touch nothing but the connection.
+        the other in the next transaction, so they share its BEGIN, COMMIT and fsync (see
+        :mod:`footfall.db.group_commit`). Each caller returns only after that commit. A work
+        may run twice, alone the second time, when another work of its group fails, so
+        ``work`` must touch nothing but the connection.
         """
         if self._group is None:
             with self.write() as connection:
                 return work(connection)
         return self._group.run(work)
+
+    async def write_grouped_async(self, work: Callable[[Connection], _T]) -> _T:
+        """Await :meth:`write_grouped` from an event loop without holding a worker thread.
+
+        PostgreSQL commits concurrent transactions side by side, so there each work runs in
+        a transaction of its own on a worker thread.
+        """
+        if self._group is None:
+            return await anyio.to_thread.run_sync(partial(self.write_grouped, work))
+        return await self._group.run_async(work)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -121,103 +133,7 @@ class Database:
             yield connection
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Finish the grouped writes and close every pooled connection."""
+        if self._group is not None:
+            self._group.close()
         self.engine.dispose()
-
-
-#: Maximum works that share one transaction, so the first caller of a group waits for a bounded
-#: amount of work.
-_MAX_GROUP = 128
-
-
-@dataclass(eq=False)
-class _Work(Generic[_T]):
-    run: Callable[[Connection], _T]
-    state: str = "queued"
-    """``queued``, then ``lead`` (its caller writes the next group) or ``done``."""
-    wake: threading.Event = field(default_factory=threading.Event)
-    result: Any = None
-    error: BaseException | None = None
-
-
-class _GroupCommit:
-    """Leader and followers: one waiting caller commits the works of everyone who waits.
-
-    A caller queues its work. If no group is being written, it becomes the leader: it takes
-    the queued works, its own first, runs them in one write transaction, commits, and wakes
-    their callers. If works arrived meanwhile, the caller of the oldest becomes the next
-    leader, so every caller waits for at most the group ahead of its own.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._mutex = threading.Lock()
-        self._queue: list[_Work[Any]] = []
-        self._writing = False
-
-    def run(self, work: Callable[[Connection], _T]) -> _T:
-        item: _Work[_T] = _Work(work)
-        with self._mutex:
-            self._queue.append(item)
-            if not self._writing:
-                self._writing = True
-                item.state = "lead"
-
-        while item.state != "done":
-            if item.state == "lead":
-                # The queue was empty or this work is the oldest, so the group contains it.
-                self._lead()
-                continue
-            item.wake.wait()
-            item.wake.clear()
-
-        if item.error is not None:
-            raise item.error
-        return item.result  # type: ignore[no-any-return]
-
-    def _lead(self) -> None:
-        with self._mutex:
-            group = self._queue[:_MAX_GROUP]
-            del self._queue[:_MAX_GROUP]
-
-        try:
-            self._write_together(group)
-        except Exception:
-            for item in group:
-                self._write_alone(item)
-        except BaseException as error:
-            # An interrupt: fail every caller of the group instead of leaving them waiting.
-            for item in group:
-                item.error = error
-            raise
-        finally:
-            self._hand_over(group)
-
-    def _hand_over(self, group: list[_Work[Any]]) -> None:
-        with self._mutex:
-            for item in group:
-                item.state = "done"
-            successor = self._queue[0] if self._queue else None
-            if successor is None:
-                self._writing = False
-            else:
-                successor.state = "lead"
-
-        for item in group:
-            item.wake.set()
-        if successor is not None:
-            successor.wake.set()
-
-    def _write_together(self, group: list[_Work[Any]]) -> None:
-        with self._db.write() as connection:
-            results = [item.run(connection) for item in group]
-        for item, result in zip(group, results, strict=True):
-            item.result = result
-
-    def _write_alone(self, item: _Work[Any]) -> None:
-        try:
-            with self._db.write() as connection:
-                item.result = item.run(connection)
-        except Exception as error:
-            # Handed to the work's caller, which raises it in its own thread.
-            item.error = error
