@@ -46,11 +46,23 @@ SECURITY_HEADERS = {
 }
 
 
+_SECURITY_HEADER_LIST = [
+    (name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+]
+
+
 async def _add_security_headers(message: Message, scope: Scope) -> None:
-    if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            headers[name] = value
+    if message["type"] != "http.response.start":
+        return
+    present = {name.lower() for name, _ in message.get("headers", ())}
+    if present.isdisjoint(name for name, _ in _SECURITY_HEADER_LIST):
+        # The usual case, and a plain append: setting each header through
+        # MutableScopeHeaders searched the whole list once per header.
+        message["headers"] = [*message.get("headers", ()), *_SECURITY_HEADER_LIST]
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)

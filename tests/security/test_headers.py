@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from footfall.app import SECURITY_HEADERS, _add_security_headers
 from footfall.config import Settings
 from footfall.db.engine import Database
 from footfall.db.migrate import upgrade
@@ -85,7 +88,8 @@ class InlineCodeFinder(HTMLParser):
 
 def _dashboard_html() -> list[Path]:
     return sorted(
-        path for path in DASHBOARD.rglob("*.html")
+        path
+        for path in DASHBOARD.rglob("*.html")
         if not {"node_modules", "vendor", "tests"} & set(path.relative_to(DASHBOARD).parts)
     )
 
@@ -105,8 +109,10 @@ def test_dashboard_html_has_no_inline_code() -> None:
 
 def test_inline_code_finder_catches_inline_code() -> None:
     finder = InlineCodeFinder()
-    finder.feed('<p style="color:red" onclick="go()">x</p><script>alert(1)</script>'
-                '<script src="/dashboard/app.js"></script><a href="javascript:go()">y</a>')
+    finder.feed(
+        '<p style="color:red" onclick="go()">x</p><script>alert(1)</script>'
+        '<script src="/dashboard/app.js"></script><a href="javascript:go()">y</a>'
+    )
 
     assert len(finder.findings) == 4
 
@@ -115,10 +121,14 @@ def test_no_cors_headers_by_default(client: TestClient[Litestar]) -> None:
     origin = {"Origin": "http://attacker.example"}
 
     simple = client.get("/api/v1/me", headers=origin)
-    preflight = client.options("/api/v1/me", headers={
-        **origin, "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "authorization",
-    })
+    preflight = client.options(
+        "/api/v1/me",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
 
     assert "access-control-allow-origin" not in simple.headers
     assert "access-control-allow-origin" not in preflight.headers
@@ -130,8 +140,9 @@ def cors_client(tmp_path: Path) -> Iterator[TestClient[Litestar]]:
     """An app that allows one browser origin."""
     from footfall.app import create_app
 
-    settings = Settings(database_url=fresh_database_url(tmp_path),
-                        cors_origins=("https://board.example",))
+    settings = Settings(
+        database_url=fresh_database_url(tmp_path), cors_origins=("https://board.example",)
+    )
     database = Database(settings)
     upgrade(database)
     with TestClient(app=create_app(settings)) as client:
@@ -146,3 +157,26 @@ def test_cors_only_for_configured_origin(cors_client: TestClient[Litestar]) -> N
     assert allowed.headers["access-control-allow-origin"] == "https://board.example"
     assert other.headers.get("access-control-allow-origin") in {None, "https://board.example"}
     assert "http://attacker.example" not in str(other.headers)
+
+
+def test_security_header_set_by_a_route_is_replaced() -> None:
+    message: Any = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"text/plain"), (b"X-Frame-Options", b"SAMEORIGIN")],
+    }
+
+    asyncio.run(_add_security_headers(message, {}))
+
+    names = [name.lower() for name, _ in message["headers"]]
+    assert names.count(b"x-frame-options") == 1
+    assert dict(message["headers"])[b"x-frame-options"] == b"DENY"
+    assert sorted(set(names)) == sorted({b"content-type", *(n.encode() for n in SECURITY_HEADERS)})
+
+
+def test_security_headers_leave_body_messages_alone() -> None:
+    message: Any = {"type": "http.response.body", "body": b"x"}
+
+    asyncio.run(_add_security_headers(message, {}))
+
+    assert message == {"type": "http.response.body", "body": b"x"}
