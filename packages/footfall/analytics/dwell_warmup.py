@@ -113,7 +113,11 @@ def newest_runs_first(stores: list[StoreDays]) -> list[tuple[StoreDays, list[tup
 
 
 class DwellWarmup:
-    """Fills the dwell cache of every store's finished days in a daemon thread."""
+    """Fills the dwell cache of every store's finished days in a daemon thread.
+
+    NOTE: each worker process of a server runs its own warm-up. Workers that start together
+    match the same weeks at about the same time, so the work is done once per worker.
+    """
 
     def __init__(self, db: Database, pause_s: float = PAUSE_S) -> None:
         self.db = db
