@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
@@ -217,3 +219,21 @@ def test_ingest_succeeds_during_warmup(adb: AnalyticsDb) -> None:
     assert running_before
     assert running_after
     assert statuses == [(200, 5)] * 10
+
+
+def test_failed_warmup_is_logged(adb: AnalyticsDb, caplog: pytest.LogCaptureFixture) -> None:
+    # Stored without the checks of the admin API, as an old or hand-edited database may be.
+    store = adb.add_store("Nowhere", "Mars/Olympus_Mons")
+    device = adb.add_device(store, "door")
+    adb.add_events(device, [(now_ms() - 3 * 86400 * 1000, True)], update_rollups=True)
+    warmup = DwellWarmup(adb.db)
+
+    with caplog.at_level(logging.ERROR, logger="footfall.analytics.dwell_warmup"):
+        warmup.start()
+        finished = warmup.finished.wait(60)
+        warmup.stop()
+
+    assert finished
+    assert not warmup.running
+    assert "Dwell cache warm-up failed" in caplog.text
+    assert "Mars/Olympus_Mons" in caplog.text

@@ -1,9 +1,9 @@
 """Background fill of the dwell cache after the service starts.
 
-A dwell request matches every finished business day that the cache lacks, so the first
-request for a year on a fresh cache (after a restore, an import, or a restart that followed
-them) matches a year of events, which takes seconds. The warm-up thread matches those days
-before a request needs them. It works newest first, one week of one store at a
+A dwell request matches every finished business day that the cache lacks. So the first
+request for a year on an empty cache, after a restore or an import, matches a year of
+events, which takes seconds. The warm-up thread matches those days before a request needs
+them. It works newest first, one week of one store at a
 time: the dashboard asks for the last day, 30 days or 365 days, so the recent weeks of every
 store are ready before the older history of any store. Each week is read in its own read
 transaction and written in its own short write transaction, so ingest keeps the write lock
@@ -146,7 +146,7 @@ class DwellWarmup:
         self._thread.join(timeout_s)
         if self._thread.is_alive():
             logger.warning(
-                "Dwell cache warm-up did not stop within %.0f s; it ends with the process",
+                "Dwell cache warm-up did not stop within %.0f s, so it ends with the process",
                 timeout_s,
             )
             return
@@ -158,14 +158,21 @@ class DwellWarmup:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        began = time.monotonic()
         try:
-            stores = finished_days(self.db, clock.now_ms())
-        except SQLAlchemyError:
-            logger.exception("Dwell cache warm-up failed to list the stores' business days")
+            self._warm_up()
+        except Exception:
+            # A thread that dies takes its traceback to stderr only, so log it here.
+            logger.exception(
+                "Dwell cache warm-up failed after matching %d business days, so dwell "
+                "requests match the remaining days themselves",
+                self.days_matched,
+            )
+        finally:
             self.finished.set()
-            return
 
+    def _warm_up(self) -> None:
+        began = time.monotonic()
+        stores = finished_days(self.db, clock.now_ms())
         total_days = sum(len(store.days) for store in stores)
         logger.info(
             "Dwell cache warm-up started: %d business days of %d stores, newest first",
@@ -179,7 +186,6 @@ class DwellWarmup:
                     self.days_matched,
                     time.monotonic() - began,
                 )
-                self.finished.set()
                 return
             self._fill_run(store_days, run)
             self._stopping.wait(self.pause_s)
@@ -191,7 +197,6 @@ class DwellWarmup:
             len(stores),
             time.monotonic() - began,
         )
-        self.finished.set()
 
     def _fill_run(self, store_days: StoreDays, run: list[tuple[int, int]]) -> None:
         store = store_days.store
@@ -216,7 +221,7 @@ class DwellWarmup:
                         )
                     )
         except SQLAlchemyError as error:
-            # The days stay unmatched; the first request that needs them matches them itself.
+            # The days stay unmatched, and the first request that needs them matches them.
             logger.warning(
                 "Dwell cache warm-up failed to match store %d from %d to %d (epoch ms): %s",
                 store.id,
