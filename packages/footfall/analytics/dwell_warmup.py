@@ -1,13 +1,13 @@
 """Background fill of the dwell cache after the service starts.
 
 A dwell request matches every finished business day that the cache lacks. So the first
-request for a year on an empty cache, after a restore or an import, matches a year of
-events, which takes seconds. The warm-up thread matches those days before a request needs
-them. It works newest first, one week of one store at a
-time: the dashboard asks for the last day, 30 days or 365 days, so the recent weeks of every
-store are ready before the older history of any store. Each week is read in its own read
-transaction and written in its own short write transaction, so ingest keeps the write lock
-for all but a few milliseconds at a time.
+request for a year whose days are not cached yet (after an import, a restore, or months of
+ingest without a dwell request) matches a year of events, which takes seconds. The warm-up
+thread matches those days before a request needs them. It works newest first, one week of
+one store at a time: the dashboard asks for the last day, 30 days or 365 days, so the recent
+weeks of every store are ready before the older history of any store. Each week is read in
+its own read transaction and written in its own short write transaction, so ingest can take
+the write lock between weeks and waits a few milliseconds at most for a warm-up write.
 """
 
 from __future__ import annotations
