@@ -187,8 +187,9 @@ class DwellWarmup:
                     time.monotonic() - began,
                 )
                 return
-            self._fill_run(store_days, run)
-            self._stopping.wait(self.pause_s)
+            if self._fill_run(store_days, run):
+                # Checking a week that is cached already is one short query, with no pause.
+                self._stopping.wait(self.pause_s)
 
         logger.info(
             "Dwell cache warm-up finished: matched %d of %d business days of %d stores in %.1f s",
@@ -198,7 +199,8 @@ class DwellWarmup:
             time.monotonic() - began,
         )
 
-    def _fill_run(self, store_days: StoreDays, run: list[tuple[int, int]]) -> None:
+    def _fill_run(self, store_days: StoreDays, run: list[tuple[int, int]]) -> bool:
+        """Match and store the run's days that the cache lacks; return whether any were."""
         store = store_days.store
         try:
             with self.db.read() as connection:
@@ -212,7 +214,7 @@ class DwellWarmup:
                 )
                 missing = [day for day in run if day[0] not in valid]
                 if not missing:
-                    return
+                    return False
                 matched = {}
                 for piece in runs_of_days(missing):
                     matched.update(
@@ -229,7 +231,8 @@ class DwellWarmup:
                 run[-1][1],
                 error,
             )
-            return
+            return True
 
         if write_cached_days(self.db, store.id, DWELL_STORE_SCOPE, matched, store.max_dwell_s):
             self.days_matched += len(matched)
+        return True
