@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import insert
@@ -20,6 +23,8 @@ from footfall.clock import now_ms
 from footfall.db.engine import Database
 from footfall.db.models import Device, Store
 from footfall.keys import create_key
+
+_T = TypeVar("_T")
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -209,3 +214,27 @@ def start_live_server(tmp_path: Path, extra_env: dict[str, str] | None = None) -
             time.sleep(0.1)
     server.stop()
     raise AssertionError(f"the server did not answer within 60 s:\n{log_path.read_text()}")
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine to completion in a new event loop on a thread of its own.
+
+    The Playwright tests leave an event loop running in the main thread, and
+    ``asyncio.run`` refuses to start inside a running loop, so tests run later in the same
+    process must not start theirs there.
+    """
+    results: list[_T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(asyncio.run(coroutine))
+        except BaseException as error:  # handed to the calling thread, which raises it
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name="test-event-loop")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select, text
 
 from footfall.db.engine import Database
 from footfall.db.models import Store
+from tests.helpers import run_coroutine
 
 THREADS = 16
 WORKS_PER_THREAD = 25
@@ -128,7 +129,7 @@ def test_async_callers_share_transactions(db: Database) -> None:
             *(db.write_grouped_async(lambda c, name=name: _add_store(name, c)) for name in names)
         )
 
-    assert asyncio.run(post_all()) == names
+    assert run_coroutine(post_all()) == names
     assert _store_names(db) == set(names)
 
 
@@ -142,7 +143,7 @@ def test_async_failure_reaches_only_its_caller(db: Database) -> None:
             return_exceptions=True,
         )
 
-    duplicate, other = asyncio.run(post_both())
+    duplicate, other = run_coroutine(post_both())
     assert isinstance(duplicate, Exception)
     assert "UNIQUE" in str(duplicate).upper()
     assert other == "other"
@@ -166,7 +167,7 @@ def test_cancelled_caller_leaves_the_writer_working(db: Database) -> None:
         # The cancelled work was already running; it commits, and later works still run.
         return await db.write_grouped_async(lambda c: _add_store("later", c))
 
-    assert asyncio.run(cancel_one()) == "later"
+    assert run_coroutine(cancel_one()) == "later"
     assert _store_names(db) == {"slow", "later"}
 
 

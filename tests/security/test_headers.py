@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +15,7 @@ from footfall.app import SECURITY_HEADERS, _add_security_headers
 from footfall.config import Settings
 from footfall.db.engine import Database
 from footfall.db.migrate import upgrade
-from tests.helpers import REPOSITORY, fresh_database_url
+from tests.helpers import REPOSITORY, fresh_database_url, run_coroutine
 
 DASHBOARD = REPOSITORY / "dashboard"
 
@@ -166,7 +165,7 @@ def test_security_header_set_by_a_route_is_replaced() -> None:
         "headers": [(b"content-type", b"text/plain"), (b"X-Frame-Options", b"SAMEORIGIN")],
     }
 
-    asyncio.run(_add_security_headers(message, {}))
+    run_coroutine(_add_security_headers(message, {}))
 
     names = [name.lower() for name, _ in message["headers"]]
     assert names.count(b"x-frame-options") == 1
@@ -177,6 +176,6 @@ def test_security_header_set_by_a_route_is_replaced() -> None:
 def test_security_headers_leave_body_messages_alone() -> None:
     message: Any = {"type": "http.response.body", "body": b"x"}
 
-    asyncio.run(_add_security_headers(message, {}))
+    run_coroutine(_add_security_headers(message, {}))
 
     assert message == {"type": "http.response.body", "body": b"x"}
