@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from footfall.access_cache import AccessCache
 from footfall.access_generation import tracker_for
@@ -44,6 +44,14 @@ def collect_analytics(manager: FootfallPluginManager, settings: Settings) -> dic
             # pluggy returns the latest-registered plugin's results first.
             analytics.setdefault(analytic.name, analytic)
     return dict(sorted(analytics.items()))
+
+
+# Built once, as footfall.keys builds its key look-up: building it cost more than running it.
+_DEVICE_REF = (
+    select(Device.id, Device.name, Store.id, Store.name)
+    .join(Store, Store.id == Device.store_id)
+    .where(Device.id == bindparam("device_id"))
+)
 
 
 class Service:
@@ -108,11 +116,7 @@ class Service:
             return cached
 
         with self.db.read() as connection:
-            row = connection.execute(
-                select(Device.id, Device.name, Store.id, Store.name)
-                .join(Store, Store.id == Device.store_id)
-                .where(Device.id == device_id)
-            ).one()
+            row = connection.execute(_DEVICE_REF, {"device_id": device_id}).one()
         ref = DeviceRef(id=row[0], name=row[1], store_id=row[2], store_name=row[3])
         self._devices.put(device_id, ref, version)
         return ref
