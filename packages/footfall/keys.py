@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -27,6 +28,7 @@ __all__ = [
     "hash_key",
     "revoke_key",
     "touch_key",
+    "touch_keys",
 ]
 
 #: Generated keys start with this marker, so that a leaked key is recognisable in a scan.
@@ -125,7 +127,24 @@ def find_key(connection: Connection, key: str) -> KeyRecord | None:
 
 def touch_key(connection: Connection, key_id: int, at_ms: int) -> None:
     """Record when a key was last used."""
-    connection.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_ms=at_ms))
+    touch_keys(connection, {key_id: at_ms})
+
+
+_TOUCH_KEY = (
+    update(ApiKey).where(ApiKey.id == bindparam("key_id")).values(last_used_ms=bindparam("at_ms"))
+)
+
+
+def touch_keys(connection: Connection, times: Mapping[int, int]) -> None:
+    """Record when each key was last used, by key id, in one statement run for all."""
+    if not times:
+        return
+    # In key order, so that two processes that write the same keys lock their rows in the
+    # same order: in any other order PostgreSQL can abort one of them as a deadlock.
+    connection.execute(
+        _TOUCH_KEY,
+        [{"key_id": key_id, "at_ms": at_ms} for key_id, at_ms in sorted(times.items())],
+    )
 
 
 def revoke_key(connection: Connection, key_id: int) -> bool:

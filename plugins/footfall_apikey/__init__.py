@@ -25,7 +25,7 @@ from footfall.clock import now_ms
 from footfall.config import Settings
 from footfall.db.engine import Database
 from footfall.hookspecs import hookimpl
-from footfall.keys import find_key, hash_key, touch_key
+from footfall.keys import find_key, hash_key, touch_keys
 from footfall.plugin_types import AuthFailure, AuthRequest, AuthScheme, Principal
 
 __all__ = ["ApiKeyScheme", "footfall_auth_schemes"]
@@ -203,10 +203,7 @@ class ApiKeyScheme:
 
 
 def _write_touches(pending: dict[int, int], connection: Connection) -> None:
-    # In key order, so that two processes that write the same keys lock their rows in the
-    # same order: in any other order PostgreSQL can abort one of them as a deadlock.
-    for key_id, at_ms in sorted(pending.items()):
-        touch_key(connection, key_id, at_ms)
+    touch_keys(connection, pending)
 
 
 @hookimpl
