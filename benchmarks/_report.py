@@ -125,16 +125,19 @@ def ingest_table(results: dict[str, Any]) -> list[str]:
 def fleet_table(results: dict[str, Any]) -> list[str]:
     """Return the Markdown lines of the fleet results."""
     lines = [
-        "| devices | requests/s due | answered | p50 ms | p99 ms | server CPU (cores) "
-        "| server CPU ms per request | server peak RSS MiB | generator CPU (cores) "
-        "| generator send delay p99 ms | load average |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| devices | requests/s due | answered | p50 ms | p99 ms | first period p99 ms "
+        "| server CPU (cores) | server CPU ms per request | server peak RSS MiB "
+        "| generator CPU (cores) | generator send delay p99 ms | load average |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for step in results["steps"]:
+        first_period = step.get("first_period_p99_ms")
         lines.append(
             f"| {step['devices']:,} | {step['due'] / step['seconds']:.0f} | "
             f"{step['answered']:,} of {step['due']:,} | {step['p50_ms']:.1f} | "
-            f"{step['p99_ms']:.1f} | {step['server_cpu_cores']:.2f} | {_cpu_ms(step)} | "
+            f"{step['p99_ms']:.1f} | "
+            f"{'not measured' if first_period is None else f'{first_period:.1f}'} | "
+            f"{step['server_cpu_cores']:.2f} | {_cpu_ms(step)} | "
             f"{step['server_peak_rss_mib']:.0f} | {step['generator_cpu_cores']:.2f} | "
             f"{step['send_delay_p99_ms']:.1f} | {step['load_average']:.1f} |"
         )
@@ -207,9 +210,13 @@ def service_section(results: dict[str, Any], commands: list[str]) -> str:
             "### Fleet (benchmarks 3 and 7)",
             "",
             "Every device posts 5 events every 10 s with its own key, over 128 keep-alive "
-            f"connections; each step runs {fleet['seconds']:g} s. Devices held with p99 "
-            f"under 100 ms and no failure: **{fleet['held']:,}**. Resident memory of the idle "
-            f"server: {fleet['idle_rss_mib']:.0f} MiB.",
+            f"connections. Each step runs one 10 s posting period, in which the devices new "
+            f"to the step are seen for the first time (their keys are looked up in the "
+            f"database), then {fleet['seconds']:g} s more. The p50 and p99 columns are of "
+            "those seconds and decide whether a step is held; the first period's p99 has its "
+            "own column, and every other column covers the whole step. Devices held with "
+            f"p99 under 100 ms and no failure: **{fleet['held']:,}**. Resident memory of the "
+            f"idle server: {fleet['idle_rss_mib']:.0f} MiB.",
             "",
             "![p50 and p99 latency against the number of devices](benchmarks/fleet-latency.svg)",
             "",
