@@ -12,8 +12,10 @@ nine more such stores to the same file and measures the first store again.
 every cached day; the queries start once the warm-up has logged that it finished. Nothing
 fills the table of ``peak_occupancy`` ahead, so each of its cold requests replays the events
 of the days that no earlier query stored (the year request replays the 335 days before the
-30-day one), and its warm requests read the finished days from that table. Each query
-is sent once cold (the first request of its kind to the new server process), then
+30-day one), and its warm requests read the finished days from that table. The second round
+uses the same file, so there even its cold requests read the first store's stored days.
+
+Each query is sent once cold (the first request of its kind to the new server process), then
 ``--repeat`` times warm; the times are of the whole request on loopback from this process,
 so they bound the server's time from above. Sizes are of the body as sent with
 ``Accept-Encoding: gzip`` and without.
