@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         service.outbox.start()
         if service.settings.dwell_warmup:
             service.dwell_warmup.start()
+        service.start_plugins()
         logger.info(
             "Footfall %s started: database %s, plugins %s",
             __version__,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from footfall.config import Settings
     from footfall.plugin_types import Analytic, AuthScheme, EventSink
+    from footfall.service import Service
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -44,3 +45,13 @@ def footfall_migration_locations() -> list[str]:  # type: ignore[empty-body]
 @hookspec
 def footfall_cli_commands() -> list[click.Command]:  # type: ignore[empty-body]
     """Return click commands to add to the ``litestar footfall`` command group."""
+
+
+@hookspec
+def footfall_startup(service: Service) -> None:
+    """Start the plugin's background work once the server has checked the database schema."""
+
+
+@hookspec
+def footfall_shutdown(service: Service) -> None:
+    """Stop what ``footfall_startup`` started, before the server closes the database."""

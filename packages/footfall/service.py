@@ -19,7 +19,13 @@ from footfall.outbox_worker import OutboxWorker
 from footfall.plugin_types import Analytic, AuthScheme, DeviceRef, EventSink
 from footfall.plugins import FootfallPluginManager, create_plugin_manager
 
-__all__ = ["SchemaOutOfDate", "Service", "collect_analytics", "collect_sinks"]
+__all__ = [
+    "SchemaOutOfDate",
+    "Service",
+    "call_each_plugin",
+    "collect_analytics",
+    "collect_sinks",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +83,7 @@ class Service:
         self._devices: AccessCache[int, DeviceRef] = AccessCache(
             tracker_for(db), settings.key_cache_s
         )
+        self._plugins_started = False
 
     @classmethod
     def create(cls, settings: Settings) -> Service:
@@ -105,6 +112,17 @@ class Service:
         """Upgrade the schema, or fail on an old one when automatic migration is off."""
         ensure_schema(self.db, self.manager, self.settings.auto_migrate)
 
+    def start_plugins(self) -> None:
+        """Call every plugin's ``footfall_startup`` hook, once per service.
+
+        The server calls this after :meth:`prepare`, and the ``litestar footfall`` commands
+        never do. A plugin whose hook raises is logged and skipped, and the others start.
+        """
+        if self._plugins_started:
+            return
+        self._plugins_started = True
+        call_each_plugin(self.manager, "footfall_startup", self)
+
     def device_ref(self, device_id: int) -> DeviceRef:
         """Return the device and its store, cached until a device or store changes.
 
@@ -122,7 +140,11 @@ class Service:
         return ref
 
     def close(self) -> None:
-        """Stop the background threads and the sinks, and release the database connections."""
+        """Stop plugins, background threads and sinks, then release the database connections."""
+        if self._plugins_started:
+            # Last started, first stopped, while the database is still open for them.
+            self._plugins_started = False
+            call_each_plugin(self.manager, "footfall_shutdown", self, reverse=True)
         self.dwell_warmup.stop()
         self.outbox.stop()
         for sink in self.sinks.after_commit:
@@ -134,6 +156,32 @@ class Service:
                 except Exception:
                     logger.exception("Event sink %s failed to stop", sink.name)
         self.db.dispose()
+
+
+def call_each_plugin(
+    manager: FootfallPluginManager, hook_name: str, service: Service, reverse: bool = False
+) -> None:
+    """Call a ``service`` hook on each plugin in turn, in pluggy's order or its ``reverse``.
+
+    A plain hook call stops at the first plugin that raises, so each plugin gets a call of
+    its own, through a subset caller that keeps FOOTFALL_TRACE_PLUGINS tracing. An exception
+    is logged with the plugin's name and the next plugin is called.
+    """
+    implementations = getattr(manager.hook, hook_name).get_hookimpls()
+    # pluggy calls the last registered implementation first.
+    ordered = implementations if reverse else list(reversed(implementations))
+    for implementation in ordered:
+        others = [other.plugin for other in implementations if other is not implementation]
+        caller = manager.subset_hook_caller(hook_name, remove_plugins=others)
+        try:
+            caller(service=service)
+        except Exception:
+            logger.exception(
+                "Plugin %s failed in %s, so the service goes on without it: fix the plugin "
+                "or leave it out with FOOTFALL_PLUGINS",
+                implementation.plugin_name,
+                hook_name,
+            )
 
 
 def ensure_schema(db: Database, manager: FootfallPluginManager, auto_migrate: bool) -> None:

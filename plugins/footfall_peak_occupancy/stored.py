@@ -123,20 +123,22 @@ def _replace_days(connection: Connection, store_id: int, days: Sequence[DayPeak]
     )
 
 
-def write_days(db: Database, store_id: int, days: Sequence[DayPeak], now_ms: int) -> None:
+def write_days(db: Database, store_id: int, days: Sequence[DayPeak], now_ms: int) -> bool:
     """Store the peaks of finished business days, replacing older rows of the same days.
 
-    The table only saves work, so a failed write is logged and the request goes on: the
-    days are replayed again on the next request.
+    Returns whether every day was written. The table only saves work, so a failed write is
+    logged and the request goes on: the days are replayed again on the next request.
     """
     try:
         for first in range(0, len(days), _DAYS_PER_WRITE):
             with db.write() as connection:
                 _replace_days(connection, store_id, days[first : first + _DAYS_PER_WRITE], now_ms)
     except IntegrityError:
-        # Another process stored the same day between this delete and insert. Its row has
-        # the same numbers or newer ones, so this request's copy is not needed.
+        # Another process or thread, such as a request racing the start-up warm-up, stored the
+        # same day between this delete and insert. Its row has the same numbers or newer ones,
+        # so this copy is not needed.
         logger.debug("Peak occupancy of store %d was stored concurrently", store_id)
+        return False
     except SQLAlchemyError as error:
         logger.warning(
             "Failed to store %d peak occupancy days of store %d, so the next request replays "
@@ -145,3 +147,5 @@ def write_days(db: Database, store_id: int, days: Sequence[DayPeak], now_ms: int
             store_id,
             error,
         )
+        return False
+    return True

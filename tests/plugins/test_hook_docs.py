@@ -28,6 +28,8 @@ def test_hooks_exist() -> None:
         "footfall_cli_commands",
         "footfall_event_sinks",
         "footfall_migration_locations",
+        "footfall_shutdown",
+        "footfall_startup",
     ]
 
 
