@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import OperationalError
 
+from footfall.config import Settings
 from footfall.db.engine import Database
+from footfall.db.migrate import upgrade
 from footfall.db.models import Store
+from footfall.plugins import create_plugin_manager
 from tests.helpers import run_coroutine
 
 THREADS = 16
@@ -188,3 +196,117 @@ def test_nested_grouped_write_is_refused(db: Database) -> None:
     with pytest.raises(RuntimeError, match="may not start another grouped write"):
         db.write_grouped(nested)
     assert _store_names(db) == set()
+
+
+def test_culprit_answered_before_the_rest_rerun(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("writes are grouped on SQLite only; PostgreSQL runs each on its own")
+    db.write_grouped(lambda c: _add_store("taken", c))
+    first_started = threading.Event()
+    release_first = threading.Event()
+    release_rerun = threading.Event()
+    duplicate_answered = threading.Event()
+    slow_runs: list[int] = []
+    errors: list[BaseException] = []
+
+    def blocking(connection: Connection) -> str:
+        first_started.set()
+        release_first.wait(timeout=30)
+        return _add_store("first", connection)
+
+    def slow(connection: Connection) -> str:
+        # Stands for a rerun that waits, as one does behind a lock held by another process.
+        slow_runs.append(1)
+        release_rerun.wait(timeout=30)
+        return _add_store("slow", connection)
+
+    def duplicate() -> None:
+        try:
+            db.write_grouped(lambda c: _add_store("taken", c))
+        except Exception as error:
+            errors.append(error)
+        duplicate_answered.set()
+
+    # The blocking work keeps the writer busy, so the duplicate and the slow work queue up
+    # in this order and form the next group, which the duplicate fails.
+    first = threading.Thread(target=lambda: db.write_grouped(blocking))
+    first.start()
+    assert first_started.wait(timeout=30)
+    duplicate_thread = threading.Thread(target=duplicate)
+    duplicate_thread.start()
+    _wait_for_queue(db, 1)
+    slow_thread = threading.Thread(target=lambda: db.write_grouped(slow))
+    slow_thread.start()
+    _wait_for_queue(db, 2)
+    release_first.set()
+
+    answered_while_slow_waits = duplicate_answered.wait(timeout=30)
+    release_rerun.set()
+    for thread in (first, duplicate_thread, slow_thread):
+        thread.join()
+
+    assert answered_while_slow_waits
+    assert len(errors) == 1
+    assert slow_runs == [1]
+    assert _store_names(db) == {"taken", "first", "slow"}
+
+
+class _LockedDatabase(Database):
+    """A database whose write transactions fail to begin once ``locked`` is set."""
+
+    locked = False
+    begin_attempts = 0
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        if self.locked:
+            self.begin_attempts += 1
+            raise OperationalError(
+                "BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")
+            )
+        with super().write() as connection:
+            yield connection
+
+
+def test_locked_database_fails_the_group_once(tmp_path: Path) -> None:
+    db = _LockedDatabase(Settings(database_url=f"sqlite:///{tmp_path / 'locked.db'}"))
+    upgrade(db, create_plugin_manager(db.settings))
+    started = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+    runs: list[str] = []
+
+    def blocking(connection: Connection) -> str:
+        started.set()
+        release.wait(timeout=30)
+        return _add_store("first", connection)
+
+    def post(name: str) -> None:
+        def work(connection: Connection) -> str:
+            runs.append(name)
+            return _add_store(name, connection)
+
+        try:
+            db.write_grouped(work)
+        except OperationalError as error:
+            errors.append(error)
+
+    first = threading.Thread(target=lambda: db.write_grouped(blocking))
+    first.start()
+    assert started.wait(timeout=30)
+    others = [threading.Thread(target=post, args=(f"store-{n}",)) for n in range(8)]
+    for thread in others:
+        thread.start()
+    _wait_for_queue(db, 8)
+    # From now on BEGIN fails, as it does when another process holds the lock too long.
+    db.locked = True
+    release.set()
+    for thread in [first, *others]:
+        thread.join()
+
+    assert len(errors) == 8
+    assert db.begin_attempts == 1
+    assert runs == []
+    db.locked = False
+    assert _store_names(db) == {"first"}
+    db.dispose()

@@ -53,9 +53,9 @@ class _Work(Generic[_T]):
 class GroupCommit:
     """A writer thread that commits the works of concurrent callers in shared transactions.
 
-    When a work raises, its group's transaction is rolled back and each work of the group
-    runs again in a transaction of its own, so one failing work never fails another. A work
-    may therefore run twice and must touch nothing but the connection it is given.
+    When a work raises, the transaction rolls back, that work runs again alone and the
+    others run again together (see :meth:`_write_group`), so one failing work never fails
+    another. A work may therefore run twice and must touch nothing but its connection.
     """
 
     def __init__(self, db: Database) -> None:
@@ -118,36 +118,56 @@ class GroupCommit:
                 group = [self._queue.popleft() for _ in range(count)]
 
             self._write_group(group)
-            self._settle(group)
 
     def _write_group(self, group: list[_Work[Any]]) -> None:
-        try:
-            with self._db.write() as connection:
-                results = [item.run(connection) for item in group]
-        except Exception:
-            if len(group) > 1:
-                logger.debug(
-                    "A grouped transaction of %d works failed, so each runs alone", len(group)
-                )
-            for item in group:
-                self._write_alone(item)
-            return
-        except BaseException as error:
-            # Raised by a work (SystemExit, say): fail every caller instead of leaving it
-            # waiting, and keep the writer alive for the works that follow.
-            for item in group:
-                item.error = error
-            return
-        for item, result in zip(group, results, strict=True):
-            item.result = result
+        """Commit the group's works together, setting aside each work that raises.
 
-    def _write_alone(self, item: _Work[Any]) -> None:
+        A work that raises is the culprit: the transaction rolls back, the culprit runs
+        again alone and its caller gets that outcome at once, and the other works run again
+        together. A failure outside every work (BEGIN, COMMIT, a lock held too long by
+        another process) concerns them all, so every caller gets it at once instead of
+        each waiting again in a retry of its own.
+        """
+        pending = group
+        while pending:
+            culprit: _Work[Any] | None = None
+            results: list[Any] = []
+            try:
+                with self._db.write() as connection:
+                    for item in pending:
+                        culprit = item
+                        results.append(item.run(connection))
+                    culprit = None
+            except BaseException as error:
+                if culprit is None:
+                    for item in pending:
+                        item.error = error
+                    self._settle(pending)
+                    return
+                logger.debug(
+                    "A work failed a grouped transaction of %d works: %s", len(pending), error
+                )
+                self._retry_alone(culprit, error)
+                self._settle([culprit])
+                pending = [item for item in pending if item is not culprit]
+                continue
+
+            for item, result in zip(pending, results, strict=True):
+                item.result = result
+            self._settle(pending)
+            return
+
+    def _retry_alone(self, item: _Work[Any], error: BaseException) -> None:
+        if not isinstance(error, Exception):
+            # SystemExit and the like are not retried: the caller gets them as they are.
+            item.error = error
+            return
         try:
             with self._db.write() as connection:
                 item.result = item.run(connection)
-        except BaseException as error:
+        except BaseException as retry_error:
             # Handed to the work's caller, which raises it in its own thread or task.
-            item.error = error
+            item.error = retry_error
 
     @staticmethod
     def _settle(group: list[_Work[Any]]) -> None:
