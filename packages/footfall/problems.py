@@ -138,7 +138,24 @@ def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -
     return _FOR_PATH.sub("", exc.detail or "the request is invalid")
 
 
+#: What Litestar's InternalServerException says when the body stopped before its length.
+_CLIENT_GONE = "client disconnected prematurely"
+
+
 def _handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, HTTPException) and exc.detail == _CLIENT_GONE:
+        # A device on a weak link that drops mid-upload: nothing was stored, it sends the
+        # batch again, and no one is left to read this answer. A stack trace would only
+        # bury real errors in the log.
+        logger.info(
+            "Client %s disconnected before sending the whole body of %s %s; nothing stored",
+            request.client.host if request.client else "unknown",
+            request.method,
+            request.url.path,
+        )
+        return problem_response(
+            request, 400, "the request body was cut off before its Content-Length: send it again"
+        )
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
         request,
