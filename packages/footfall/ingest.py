@@ -113,11 +113,15 @@ def decode_json(body: bytes) -> Any:
         ) from None
 
 
+#: Stands in for an integer of more than 100 digits, which no field accepts.
+_TOO_LONG = 2**400
+
+
 def _parse_int(text: str) -> int:
     # Python refuses to convert integers of more than 4300 digits; any integer that long is
     # out of every field's range, so a stand-in just as out of range rejects only its event.
     if len(text.lstrip("-")) > 100:
-        return -(2**400) if text.startswith("-") else 2**400
+        return -_TOO_LONG if text.startswith("-") else _TOO_LONG
     return int(text)
 
 
@@ -336,6 +340,8 @@ def _to_ms(seconds: float) -> int:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, int) and abs(value) == _TOO_LONG:
+        return "an integer of more than 100 digits"
     text = json.dumps(value, default=str) if not isinstance(value, float) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

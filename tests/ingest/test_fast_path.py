@@ -160,3 +160,14 @@ def test_legacy_valid_batch_takes_the_fast_path() -> None:
     ]
     assert _parse_legacy_valid(body, SETTINGS, NOW_S) == expected
     assert _parse_legacy_each(body, SETTINGS, NOW_S) == (expected, [])
+
+
+def test_overlong_integer_is_described_not_replaced() -> None:
+    body = b'{"events": [{"seq": ' + b"9" * 5000 + b', "time": 1700000000, "direction": "exit"}]}'
+
+    events, rejections = parse_v1_events(body, SETTINGS, NOW_S)
+
+    assert events == [None]
+    assert rejections[0].reason == (
+        "seq must be an integer from 0 to 2^53-1, got an integer of more than 100 digits"
+    )
