@@ -153,11 +153,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else None,
         openapi_config=OpenAPIConfig(title="Footfall", version=__version__),
         # Analytics responses over a year run to hundreds of kilobytes of JSON; gzip cuts them
-        # about tenfold. Device routes return a few bytes, so they skip the middleware.
+        # about tenfold. Device routes return a few bytes, so they skip the middleware. Each
+        # response is compressed on every request: level 4 took 2.7 ms for the 707 kB year
+        # by hour, against 4.3 ms at level 6, and sent 57.2 kB instead of 54.6 kB.
         compression_config=CompressionConfig(
             backend="gzip",
             minimum_size=1024,
-            gzip_compress_level=6,
+            gzip_compress_level=4,
             exclude=["^/api/v1/events", "^/api/v1/devices/", "^/movements/"],
         ),
         request_max_body_size=settings.max_body_bytes,
