@@ -1,13 +1,14 @@
 """Benchmark: first complete render of the dashboard's year view, and the bytes it transfers.
 
-Starts the service on 127.0.0.1 with a fresh SQLite database and stores a year of one store's
-events through the ingest API. Then it restarts the service, waits until the start-up's dwell
-cache warm-up has logged that it finished (the script prints how long that took), and opens
-the dashboard's year view (a custom range of the last 365 days, drawn with one bar a day) in
-Debian's headless Chromium with an empty cache, several times. Run 1 is the first view after
-the restart, the later runs are warm. For each run it reports the time from navigation start
-to the first complete render (every chart drawn) and the bytes received on the wire (headers
-and compressed bodies, as Chromium's DevTools protocol counts them), scripts included.
+Starts the service on 127.0.0.1 with a fresh SQLite database and stores a year of one
+store's events through the ingest API. Then it restarts the service, waits until the
+start-up warm-ups (dwell cache, peak occupancy) have logged that they finished (the script
+prints how long that took), and opens the dashboard's year view (a custom range of the last
+365 days, drawn with one bar a day) in Debian's headless Chromium with an empty cache,
+several times. Run 1 is the first view after the restart, the later runs are warm. For each
+run it reports the time from navigation start to the first complete render (every chart
+drawn) and the bytes received on the wire (headers and compressed bodies, as Chromium's
+DevTools protocol counts them), scripts included.
 
     python benchmarks/dashboard_render.py [--visitors-per-day 400] [--runs 6] [--verbose]
 
@@ -95,7 +96,7 @@ def year_of_events(visitors_per_day: int, now_s: float) -> list[tuple[float, str
 
 
 def start_service(
-    database: Path, log_path: Path, dwell_warmup: bool = True
+    database: Path, log_path: Path, warmups: bool = True
 ) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     """Start `litestar run` on a free loopback port and wait for /health/live."""
     port = free_port()
@@ -104,7 +105,8 @@ def start_service(
         "LITESTAR_APP": "footfall.app:create_app",
         "FOOTFALL_DATABASE_URL": f"sqlite:///{database}",
         "FOOTFALL_LOG_LEVEL": "INFO",
-        "FOOTFALL_DWELL_WARMUP": "1" if dwell_warmup else "0",
+        "FOOTFALL_DWELL_WARMUP": "1" if warmups else "0",
+        "FOOTFALL_PEAK_OCCUPANCY_WARMUP": "1" if warmups else "0",
         # The year is stored as fast as the service takes it, above the per-key rate limit.
         "FOOTFALL_INGEST_RATE_PER_S": "0",
         "PYTHONUNBUFFERED": "1",
@@ -138,22 +140,31 @@ def stop_service(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=15)
 
 
-def wait_for_warmup(log_path: Path, started: float, timeout_s: float = 600.0) -> tuple[float, str]:
-    """Wait for the dwell cache warm-up's last log line and return the seconds since ``started``.
+#: The last log line of each start-up warm-up of the default plugins.
+WARMUP_DONE = ("Dwell cache warm-up finished", "Peak occupancy warm-up finished")
 
-    ``started`` is the ``time.monotonic()`` at which the service process was started.
+
+def wait_for_warmup(log_path: Path, started: float, timeout_s: float = 600.0) -> tuple[float, str]:
+    """Wait for every start-up warm-up's last log line; return the seconds since ``started``.
+
+    ``started`` is the ``time.monotonic()`` at which the service process was started. The
+    second value is the last of those lines, without its logging prefix.
     """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for line in log_path.read_text(errors="replace").splitlines():
-            if "Dwell cache warm-up finished" in line:
-                return time.monotonic() - started, line.split(": ", 1)[-1]
+        found = [
+            line
+            for line in log_path.read_text(errors="replace").splitlines()
+            if any(done in line for done in WARMUP_DONE)
+        ]
+        if all(any(done in line for line in found) for done in WARMUP_DONE):
+            return time.monotonic() - started, found[-1].split(": ", 1)[-1]
         time.sleep(0.05)
     # The log sits in a temporary folder that is gone once the script exits, so its end is
     # part of the message.
     tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
     raise SystemExit(
-        f"The dwell cache warm-up did not log that it finished within {timeout_s:.0f} s. "
+        f"The start-up warm-ups did not log that they finished within {timeout_s:.0f} s. "
         f"The end of the service log:\n{tail}"
     )
 
@@ -259,8 +270,8 @@ def main() -> None:
     parser.add_argument(
         "--no-warmup",
         action="store_true",
-        help="restart with FOOTFALL_DWELL_WARMUP=0 and measure at once, so that the first "
-        "view fills the dwell cache itself",
+        help="restart with both start-up warm-ups off and measure at once, so that the first "
+        "view fills the dwell and peak-occupancy caches itself",
     )
     args = parser.parse_args()
 
@@ -290,16 +301,16 @@ def main() -> None:
             stop_service(process)
 
         # A restart on the stored year: the first view after it is what a user sees first
-        # once the service is back, after the dwell cache warm-up has had its time.
+        # once the service is back, after the start-up warm-ups have had their time.
         log_path = Path(tmp) / "service.log"
         started = time.monotonic()
-        process, url, env = start_service(database, log_path, dwell_warmup=not args.no_warmup)
+        process, url, env = start_service(database, log_path, warmups=not args.no_warmup)
         try:
             if args.no_warmup:
-                print("dwell cache warm-up off: the first view fills the cache")
+                print("start-up warm-ups off: the first view fills the caches")
             else:
                 warmup_s, warmup_line = wait_for_warmup(log_path, started)
-                print(f"dwell cache warm-up done {warmup_s:.1f} s after the service was started")
+                print(f"start-up warm-ups done {warmup_s:.1f} s after the service was started")
                 print(f"  {warmup_line}")
             results = measure(url, viewer_key, args.runs, args.verbose)
         finally:
