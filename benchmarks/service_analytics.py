@@ -9,11 +9,12 @@ with sqlite3 in one transaction per store, then ``footfall.rollups.rebuild_rollu
 nine more such stores to the same file and measures the first store again.
 
 ``rebuild_rollups`` fills the dwell cache too, and the server's start-up warm-up then checks
-every cached day; the queries start once the warm-up has logged that it finished. Nothing
-fills the table of ``peak_occupancy`` ahead, so each of its cold requests replays the events
-of the days that no earlier query stored (the year request replays the 335 days before the
-30-day one), and its warm requests read the finished days from that table. The second round
-uses the same file, so there even its cold requests read the first store's stored days.
+every cached day. A second warm-up, of the ``peak_occupancy`` plugin, replays every finished
+day into that plugin's table. The queries start once both have logged that they finished,
+so the ``dwell`` and ``peak_occupancy`` requests, cold and warm, read the finished days'
+stored results and compute the current day and the sum over the range; ``hourly`` sums the
+quarter-hour rollups. What computing the days from the events costs is measured in process
+by ``analytics_compute.py`` and written up in ``docs/benchmarks.md``.
 
 Each query is sent once cold (the first request of its kind to the new server process), then
 ``--repeat`` times warm; the times are of the whole request on loopback from this process,
