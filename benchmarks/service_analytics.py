@@ -13,8 +13,8 @@ every cached day. A second warm-up, of the ``peak_occupancy`` plugin, replays ev
 day into that plugin's table. The queries start once both have logged that they finished,
 so the ``dwell`` and ``peak_occupancy`` requests, cold and warm, read the finished days'
 stored results and compute the current day and the sum over the range; ``hourly`` sums the
-quarter-hour rollups. What computing the days from the events costs is measured in process
-by ``analytics_compute.py`` and written up in ``docs/benchmarks.md``.
+quarter-hour rollups. The script prints how long the warm-ups took, which is what computing
+the finished days from the events costs.
 
 Each query is sent once cold (the first request of its kind to the new server process), then
 ``--repeat`` times warm; the times are of the whole request on loopback from this process,
