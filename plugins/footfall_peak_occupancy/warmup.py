@@ -10,21 +10,20 @@ transaction, with a pause after it, so ingest takes the write lock between weeks
 
 from __future__ import annotations
 
-import heapq
 import logging
 import os
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from footfall.day_warmup import DayWarmup, first_event_by_store
 from footfall.db.engine import Database
-from footfall.db.models import Device, Event, Store
+from footfall.db.models import Store
 from footfall_peak_occupancy.replay import (
     DAYS_PER_QUERY,
     DayPeak,
@@ -40,7 +39,6 @@ __all__ = [
     "PeakWarmup",
     "StoreDays",
     "finished_days",
-    "newest_weeks_first",
     "warmup_enabled",
 ]
 
@@ -82,10 +80,6 @@ class StoreDays:
     days: tuple[tuple[int, int], ...]
 
 
-# Built once, because the warm-up runs it once per device.
-_FIRST_EVENT = select(func.min(Event.time_ms)).where(Event.device_id == bindparam("device_id"))
-
-
 def finished_days(db: Database, now_ms: int) -> list[StoreDays]:
     """List every store's finished business days, from the day of its first event on.
 
@@ -97,17 +91,7 @@ def finished_days(db: Database, now_ms: int) -> list[StoreDays]:
         stores = connection.execute(
             select(Store.id, Store.timezone, Store.day_reset_hour).order_by(Store.id)
         ).all()
-        devices: dict[int, list[int]] = {}
-        first_event_ms: dict[int, int] = {}
-        for device_id, store_id in connection.execute(
-            select(Device.id, Device.store_id).order_by(Device.id)
-        ):
-            devices.setdefault(store_id, []).append(device_id)
-            # One index look-up per device, because a min() over an IN list may scan every event.
-            first = connection.execute(_FIRST_EVENT, {"device_id": device_id}).scalar()
-            if first is not None:
-                known = first_event_ms.get(store_id)
-                first_event_ms[store_id] = first if known is None else min(known, first)
+        devices, first_event_ms = first_event_by_store(connection)
 
     now = datetime.fromtimestamp(now_ms / 1000, UTC)
     result = []
@@ -124,113 +108,26 @@ def finished_days(db: Database, now_ms: int) -> list[StoreDays]:
     return result
 
 
-def newest_weeks_first(stores: list[StoreDays]) -> list[tuple[StoreDays, list[tuple[int, int]]]]:
-    """Cut every store's days into weeks and order them newest first.
+class PeakWarmup(DayWarmup[StoreDays]):
+    """Fills the stored peaks of every store's finished business days in a daemon thread."""
 
-    Each store's weeks are cut backwards from its newest day. The weeks of all stores are
-    then merged by start, so every store's recent weeks come before any store's older ones.
-    """
-    per_store = []
-    for store_days in stores:
-        weeks = []
-        for end in range(len(store_days.days), 0, -DAYS_PER_QUERY):
-            week = list(store_days.days[max(end - DAYS_PER_QUERY, 0) : end])
-            weeks.append((store_days, week))
-        per_store.append(weeks)
-    return list(heapq.merge(*per_store, key=lambda item: -item[1][0][0]))
-
-
-class PeakWarmup:
-    """Fills the stored peaks of every store's finished business days in a daemon thread.
-
-    NOTE: each worker process of a server runs its own warm-up. Workers that start together
-    replay the same weeks at about the same time, so the work is done once per worker.
-    """
+    title = "Peak occupancy"
+    verb = "replayed"
+    days_per_week = DAYS_PER_QUERY
 
     def __init__(self, db: Database, pause_s: float | None = None) -> None:
-        self.db = db
-        self.pause_s = PAUSE_S if pause_s is None else pause_s
-        """Seconds to wait after a week that needed a replay. :meth:`stop` ends the wait."""
-        self.days_replayed = 0
-        """Business days replayed and stored so far. Days whose stored rows are still valid
-        are skipped and not counted."""
-        self.finished = threading.Event()
-        """Set when the thread has gone through every store, or stopped early."""
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the warm-up thread (once)."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(
-            target=self._run, name="footfall-peak-occupancy-warmup", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Ask the thread to stop after the week it is replaying, and wait for it."""
-        if self._thread is None:
-            return
-        self._stopping.set()
-        self._thread.join(timeout_s)
-        if self._thread.is_alive():
-            logger.warning(
-                "Peak occupancy warm-up did not stop within %.0f s, so it ends with the process",
-                timeout_s,
-            )
-            return
-        self._thread = None
+        super().__init__(db, PAUSE_S if pause_s is None else pause_s, logger)
 
     @property
-    def running(self) -> bool:
-        """Whether the warm-up thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
+    def days_replayed(self) -> int:
+        """Business days replayed and stored so far."""
+        return self.days_done
 
-    def _run(self) -> None:
-        try:
-            self._warm_up()
-        except Exception:
-            # A thread that dies takes its traceback to stderr only, so log it here.
-            logger.exception(
-                "Peak occupancy warm-up failed after replaying %d business days, so requests "
-                "replay the remaining days themselves",
-                self.days_replayed,
-            )
-        finally:
-            self.finished.set()
+    def list_days(self) -> list[StoreDays]:
+        """Return every store's finished business days."""
+        return finished_days(self.db, _now_ms())
 
-    def _warm_up(self) -> None:
-        began = time.monotonic()
-        stores = finished_days(self.db, _now_ms())
-        total_days = sum(len(store.days) for store in stores)
-        logger.info(
-            "Peak occupancy warm-up started: %d business days of %d stores, newest first",
-            total_days,
-            len(stores),
-        )
-        for store_days, week in newest_weeks_first(stores):
-            if self._stopping.is_set():
-                logger.info(
-                    "Peak occupancy warm-up stopped after replaying %d business days in %.1f s",
-                    self.days_replayed,
-                    time.monotonic() - began,
-                )
-                return
-            if self._fill_week(store_days, week):
-                # Checking a week that is stored already is one short query, with no pause.
-                self._stopping.wait(self.pause_s)
-
-        logger.info(
-            "Peak occupancy warm-up finished: replayed %d of %d business days of %d stores "
-            "in %.1f s",
-            self.days_replayed,
-            total_days,
-            len(stores),
-            time.monotonic() - began,
-        )
-
-    def _fill_week(self, store_days: StoreDays, week: list[tuple[int, int]]) -> bool:
+    def fill(self, store_days: StoreDays, week: list[tuple[int, int]]) -> bool:
         """Replay and store the week's days that lack a valid row, and return whether any did."""
         try:
             with self.db.read() as connection:
@@ -255,7 +152,7 @@ class PeakWarmup:
             return True
 
         if write_days(self.db, store_days.store_id, replayed, _now_ms()):
-            self.days_replayed += len(replayed)
+            self.days_done += len(replayed)
         return True
 
 
