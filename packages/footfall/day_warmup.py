@@ -48,23 +48,27 @@ S = TypeVar("S", bound=StoreWithDays)
 _FIRST_EVENT = select(func.min(Event.time_ms)).where(Event.device_id == bindparam("device_id"))
 
 
-def first_event_by_store(connection: Connection) -> tuple[dict[int, list[int]], dict[int, int]]:
-    """Return every store's device ids, and the time of each store's first event (epoch ms).
+def first_event_by_store(
+    connection: Connection, store_id: int | None = None
+) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """Return each store's device ids, and the time of each store's first event (epoch ms).
 
-    A store without devices is missing from the first map, and one without events from the
-    second.
+    Covers every store, or only ``store_id``. A store without devices is missing from the
+    first map, and one without events from the second.
     """
+    statement = select(Device.id, Device.store_id).order_by(Device.id)
+    if store_id is not None:
+        statement = statement.where(Device.store_id == store_id)
+
     devices: dict[int, list[int]] = {}
     first_event_ms: dict[int, int] = {}
-    for device_id, store_id in connection.execute(
-        select(Device.id, Device.store_id).order_by(Device.id)
-    ):
-        devices.setdefault(store_id, []).append(device_id)
+    for device_id, device_store_id in connection.execute(statement):
+        devices.setdefault(device_store_id, []).append(device_id)
         # One index look-up per device, because a min() over an IN list may scan every event.
         first = connection.execute(_FIRST_EVENT, {"device_id": device_id}).scalar()
         if first is not None:
-            known = first_event_ms.get(store_id)
-            first_event_ms[store_id] = first if known is None else min(known, first)
+            known = first_event_ms.get(device_store_id)
+            first_event_ms[device_store_id] = first if known is None else min(known, first)
     return devices, first_event_ms
 
 

@@ -195,10 +195,7 @@ def _parse_v1_valid(
         events = _decode_v1(body).events
     except (msgspec.DecodeError, RecursionError):
         return None
-    if not events or len(events) > settings.max_batch_events:
-        return None
-    times = [event.time for event in events]
-    if min(times) < settings.earliest_event_time or max(times) > now_s + settings.max_future_s:
+    if not _acceptable_batch([event.time for event in events], settings, now_s):
         return None
     return [
         IngestEvent(
@@ -285,6 +282,16 @@ def _parse_legacy_each(
     return events, rejections
 
 
+def _acceptable_batch(times: list[float], settings: Settings, now_s: float) -> bool:
+    # What the fast paths check beyond the types: a size the limit allows, and every time in
+    # the accepted range. An empty batch takes the slower path, which handles it.
+    return (
+        0 < len(times) <= settings.max_batch_events
+        and min(times) >= settings.earliest_event_time
+        and max(times) <= now_s + settings.max_future_s
+    )
+
+
 def _parse_legacy_valid(
     body: bytes, settings: Settings, now_s: float
 ) -> list[IngestEvent | None] | None:
@@ -293,10 +300,7 @@ def _parse_legacy_valid(
         movements = _decode_legacy(body)
     except (msgspec.DecodeError, RecursionError):
         return None
-    if not movements or len(movements) > settings.max_batch_events:
-        return None
-    times = [movement.time for movement in movements]
-    if min(times) < settings.earliest_event_time or max(times) > now_s + settings.max_future_s:
+    if not _acceptable_batch([movement.time for movement in movements], settings, now_s):
         return None
     return [
         IngestEvent(seq=None, time_ms=round(movement.time * 1000), is_entry=movement.form)

@@ -17,11 +17,10 @@ from sqlalchemy.sql import Select
 from footfall import clock
 from footfall.analytics.dwell_cache import clear_dwell_cache
 from footfall.analytics.dwell_range import dwell_by_hour
+from footfall.analytics.dwell_warmup import finished_days
 from footfall.analytics.rollup_read import integer_constant
-from footfall.analytics.zones import business_day_start
 from footfall.db.engine import Database
-from footfall.db.models import QUARTER_S, Device, Event, Heartbeat, QuarterCount, Store
-from footfall.plugin_types import StoreRef
+from footfall.db.models import QUARTER_S, Device, Event, Heartbeat, QuarterCount
 
 __all__ = ["rebuild_rollups"]
 
@@ -91,44 +90,21 @@ def _rebuild(connection: Connection, store_id: int | None) -> int:
 
 def _refill_dwell_cache(db: Database, store_id: int | None, now_ms: int) -> int:
     """Match every finished business day of the stores' events; return the days matched."""
-    with db.read() as connection:
-        statement = select(
-            Store.id, Store.name, Store.timezone, Store.day_reset_hour, Store.max_dwell_s
-        )
-        if store_id is not None:
-            statement = statement.where(Store.id == store_id)
-        stores = [StoreRef(*row) for row in connection.execute(statement)]
-
-        devices: dict[int, list[int]] = {store.id: [] for store in stores}
-        first_event_ms: dict[int, int] = {}
-        for device_id, device_store_id in connection.execute(select(Device.id, Device.store_id)):
-            if device_store_id not in devices:
-                continue
-            devices[device_store_id].append(device_id)
-            # One index lookup per device; a min() over an IN list may scan every event.
-            first = connection.execute(
-                select(func.min(Event.time_ms)).where(Event.device_id == device_id)
-            ).scalar()
-            if first is not None:
-                known = first_event_ms.get(device_store_id)
-                first_event_ms[device_store_id] = first if known is None else min(known, first)
-
     matched_days = 0
-    for store in stores:
-        first = first_event_ms.get(store.id)
-        if first is None:
-            continue
-        zone = ZoneInfo(store.timezone)
-        start_s = business_day_start(zone, store.day_reset_hour, first // 1000)
-        end_s = business_day_start(zone, store.day_reset_hour, now_ms // 1000)
-        if end_s <= start_s:
-            continue
+    for store_days in finished_days(db, now_ms, store_id):
+        store = store_days.store
         # The range runs from the first business day to the current one, so every day in it
         # is whole and over, and dwell_by_hour caches each one.
         dwell_by_hour(
-            db, store, devices[store.id], start_s * 1000, end_s * 1000, zone, now_ms=now_ms
+            db,
+            store,
+            list(store_days.device_ids),
+            store_days.days[0][0],
+            store_days.days[-1][1],
+            ZoneInfo(store.timezone),
+            now_ms=now_ms,
         )
-        matched_days += round((end_s - start_s) / 86400)
+        matched_days += len(store_days.days)
     return matched_days
 
 

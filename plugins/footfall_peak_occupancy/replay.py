@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, select
 
 from footfall.db.models import Event
+from footfall.db.rows import driver_rows
 
 __all__ = [
     "DAYS_PER_QUERY",
@@ -101,21 +102,17 @@ def read_events(
 
     ``is_entry`` is the driver's value: 0 or 1 from SQLite, a bool from PostgreSQL.
     """
-    result = connection.execute(
-        _EVENTS, {"device_ids": list(device_ids), "start_ms": start_ms, "end_ms": end_ms}
-    )
     # The driver's own rows: SQLAlchemy would build a Row and convert is_entry for each
     # event, which took half the replay time of a year (two million events) under cProfile.
-    try:
-        rows: list[tuple[int, bool]] = list(result.cursor.fetchall())
-    finally:
-        result.close()
+    rows: list[tuple[int, bool]] = driver_rows(
+        connection,
+        _EVENTS,
+        {"device_ids": list(device_ids), "start_ms": start_ms, "end_ms": end_ms},
+    )
     return rows
 
 
-def replay_day(
-    events: Sequence[tuple[int, bool]], start_ms: int, end_ms: int
-) -> DayPeak:
+def replay_day(events: Sequence[tuple[int, bool]], start_ms: int, end_ms: int) -> DayPeak:
     """Replay one business day's events, which must be in time order, into its peak."""
     inside = peak = entries = 0
     peak_ms: int | None = None

@@ -47,22 +47,21 @@ class StoreDays:
     days: tuple[tuple[int, int], ...]
 
 
-def finished_days(db: Database, now_ms: int) -> list[StoreDays]:
-    """List every store's business days from its first event to the start of today's.
+def finished_days(db: Database, now_ms: int, store_id: int | None = None) -> list[StoreDays]:
+    """List each store's business days from its first event to the start of today's.
 
-    A store without devices or events has no days. Days are in the store's own zone and
-    reset hour, the same bounds :func:`~footfall.analytics.dwell_range.dwell_by_hour` caches.
+    Covers every store, or only ``store_id``. A store without devices or events has no days.
+    Days are in the store's own zone and reset hour, the same bounds
+    :func:`~footfall.analytics.dwell_range.dwell_by_hour` caches.
     """
+    statement = select(
+        Store.id, Store.name, Store.timezone, Store.day_reset_hour, Store.max_dwell_s
+    ).order_by(Store.id)
+    if store_id is not None:
+        statement = statement.where(Store.id == store_id)
     with db.read() as connection:
-        stores = [
-            StoreRef(*row)
-            for row in connection.execute(
-                select(
-                    Store.id, Store.name, Store.timezone, Store.day_reset_hour, Store.max_dwell_s
-                ).order_by(Store.id)
-            )
-        ]
-        devices, first_event_ms = first_event_by_store(connection)
+        stores = [StoreRef(*row) for row in connection.execute(statement)]
+        devices, first_event_ms = first_event_by_store(connection, store_id)
 
     result = []
     for store in stores:
