@@ -10,10 +10,10 @@ nine more such stores to the same file and measures the first store again.
 
 ``rebuild_rollups`` fills the dwell cache too, and the server's start-up warm-up then checks
 every cached day. A second warm-up, of the ``peak_occupancy`` plugin, replays every finished
-day into that plugin's table. The queries start once both have logged that they finished,
-so the ``dwell`` and ``peak_occupancy`` requests, cold and warm, read the finished days'
-stored results and compute the current day and the sum over the range; ``hourly`` sums the
-quarter-hour rollups. The script prints how long the warm-ups took, which is what computing
+day into that plugin's table. The queries start once both have logged that they finished.
+So the ``dwell`` and ``peak_occupancy`` requests, cold and warm, read the finished days'
+stored results and compute only the current day and the sum over the range. ``hourly`` sums
+the quarter-hour rollups. The script prints how long the warm-ups took, which is what computing
 the finished days from the events costs.
 
 Each query is sent once cold (the first request of its kind to the new server process), then
@@ -149,7 +149,7 @@ def wait_for_warmup(server: Server, timeout_s: float = 600.0) -> float:
     """Wait until the server logs that every start-up warm-up finished.
 
     The warm-ups fill the dwell and peak-occupancy caches of finished days in threads of
-    their own; a request measured while they run shares the CPU with them. Returns the
+    their own, so a request measured while they run shares the CPU with them. Returns the
     seconds waited.
     """
     began = time.perf_counter()

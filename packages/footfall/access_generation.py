@@ -5,7 +5,7 @@ who an API key is or what it may do (see :class:`footfall.db.models.AccessGenera
 process reads the counter again once ``FOOTFALL_KEY_CACHE_S`` seconds have passed since its
 last read, and its caches (:mod:`footfall.access_cache`) empty themselves when the number read
 differs from the one they were filled under. A change committed through this process is
-noticed at once instead: a listener on the engine sees the INSERT, UPDATE or DELETE go by and
+noticed at once instead: a listener on the engine detects the INSERT, UPDATE or DELETE and
 makes the next look-up read the counter again.
 """
 
@@ -56,7 +56,7 @@ ACCESS_COLUMNS: dict[str, frozenset[str]] = {
     ),
 }
 
-#: Tables whose inserts raise the generation. A new device or store changes no cached answer,
+#: Tables whose inserts raise the generation. A new device or store changes no cached result,
 #: because nothing caches the absence of a device. A new key can replace a cached "not found".
 INSERT_COUNTS = frozenset({"api_keys"})
 

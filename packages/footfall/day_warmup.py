@@ -4,8 +4,8 @@ An analytic that stores one result per finished business day (the dwell cache, t
 occupancy plugin's days) computes the days a request lacks on the request. A warm-up thread
 computes them at start-up instead, before a dashboard requests a year. It goes newest week
 first, across every store, because the dashboard requests the last day, 30 days or 365
-days, and it pauses after each week it computed, so that ingest gets the GIL and the write
-lock between the weeks.
+days. It pauses after each week it computed, so that ingest gets the GIL and the write lock
+between the weeks.
 
 A subclass says which days each store has (:meth:`DayWarmup.list_days`) and fills one week
 of one store (:meth:`DayWarmup.fill`); this module runs the thread, logs its progress and

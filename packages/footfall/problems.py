@@ -138,14 +138,14 @@ def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -
     return _FOR_PATH.sub("", exc.detail or "the request is invalid")
 
 
-#: What Litestar's InternalServerException says when the body stopped before its length.
+#: The detail of Litestar's InternalServerException when the body ends before its length.
 _CLIENT_GONE = "client disconnected prematurely"
 
 
 def _handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, HTTPException) and exc.detail == _CLIENT_GONE:
         # A device on a weak link that drops mid-upload: nothing was stored, it sends the
-        # batch again, and no one is left to read this answer. A stack trace would only
+        # batch again, and no client is left to read this response. A stack trace would only
         # bury real errors in the log.
         logger.info(
             "Client %s disconnected before sending the whole body of %s %s; nothing stored",

@@ -125,7 +125,7 @@ def replay_day(events: Sequence[tuple[int, bool]], start_ms: int, end_ms: int) -
                 peak_ms = int(time_ms)
         elif inside:
             inside -= 1
-        # An exit with nobody counted inside is drift (a missed entry): the people who come
+        # An exit with no one counted inside is drift (a missed entry): the people who come
         # in afterwards are inside all the same, so the count stays at zero.
 
     return DayPeak(

@@ -190,20 +190,28 @@ class RecordingNetwork:
         return self._real(exchange)
 
 
+def _device_of(
+    core: CoreLibrary, service: Service, network: RecordingNetwork, boot_id: str
+) -> SimulatedDevice:
+    """Return a simulated device of the service's test device, numbering after its events."""
+    device = SimulatedDevice(
+        core,
+        base_url=service.base_url,
+        api_key=service.device_key,
+        transport=network.send,
+        boot_id=boot_id,
+    )
+    _continue_numbering(device.uplink, service)
+    return device
+
+
 def _person(y: float) -> list[Detection]:
     return [Detection(x=0.45, y=y - 0.10, w=0.10, h=0.20, score=0.9)]
 
 
 def test_camera_fault_heartbeat_and_reinit(core: CoreLibrary, service: Service) -> None:
     network = RecordingNetwork()
-    device = SimulatedDevice(
-        core,
-        base_url=service.base_url,
-        api_key=service.device_key,
-        transport=network.send,
-        boot_id="camera-fault-test",
-    )
-    _continue_numbering(device.uplink, service)
+    device = _device_of(core, service, network, "camera-fault-test")
     device.set_clock(0, (int(time.time()) - 900) * 1000)
     now_ms = 0
     queued = 0
@@ -244,14 +252,7 @@ def test_camera_fault_heartbeat_and_reinit(core: CoreLibrary, service: Service) 
 
 def test_events_before_sntp_get_wall_time(core: CoreLibrary, service: Service) -> None:
     network = RecordingNetwork()
-    device = SimulatedDevice(
-        core,
-        base_url=service.base_url,
-        api_key=service.device_key,
-        transport=network.send,
-        boot_id="clock-test",
-    )
-    _continue_numbering(device.uplink, service)
+    device = _device_of(core, service, network, "clock-test")
     # A person walks in while the clock is still unknown (no SNTP yet).
     walk = [0.20, 0.30, 0.40, 0.48, 0.56, 0.64, 0.72, 0.80, 0.88]
     queued = 0
@@ -325,14 +326,7 @@ def test_settings_fetched_stored_and_applied(core: CoreLibrary, service: Service
         "0.03",
     )
     network = RecordingNetwork()
-    device = SimulatedDevice(
-        core,
-        base_url=service.base_url,
-        api_key=service.device_key,
-        transport=network.send,
-        boot_id="settings-test",
-    )
-    _continue_numbering(device.uplink, service)
+    device = _device_of(core, service, network, "settings-test")
     device.set_clock(0, (int(time.time()) - 2_400) * 1000)
 
     # The first steps send the heartbeat and fetch the config.

@@ -166,15 +166,20 @@ def test_outbox_state_filter_rejects_unknown(
     assert answer.json()["errors"][0]["field"] == "state"
 
 
-def test_claimed_row_not_claimed_twice(
-    settings: Settings, db: Database, seed: Seeder, flaky_sink: Path
-) -> None:
+def _queue_one_batch(settings: Settings, seed: Seeder) -> int:
+    """Post one event with the delivery worker stopped, so its outbox row stays due; return now."""
     key = _device_key(seed)
     app, service = _app(_settings(settings))
     with TestClient(app=app) as client:
         service.outbox.stop()
         client.post("/api/v1/events", json=_batch(1, 1), headers=_bearer(key))
-    now = int(time.time() * 1000)
+    return int(time.time() * 1000)
+
+
+def test_claimed_row_not_claimed_twice(
+    settings: Settings, db: Database, seed: Seeder, flaky_sink: Path
+) -> None:
+    now = _queue_one_batch(settings, seed)
 
     # Two workers read the same due row before either claims it.
     with db.read() as connection:
@@ -192,12 +197,7 @@ def test_claimed_row_not_claimed_twice(
 def test_released_rows_due_again(
     settings: Settings, db: Database, seed: Seeder, flaky_sink: Path
 ) -> None:
-    key = _device_key(seed)
-    app, service = _app(_settings(settings))
-    with TestClient(app=app) as client:
-        service.outbox.stop()
-        client.post("/api/v1/events", json=_batch(1, 1), headers=_bearer(key))
-    now = int(time.time() * 1000)
+    now = _queue_one_batch(settings, seed)
     with db.read() as connection:
         due = find_due(connection, now, 10)
     with db.write() as connection:
@@ -229,8 +229,7 @@ def test_outbox_cli_lists_and_retries(tmp_path: Path, flaky_sink: Path) -> None:
         server.cli("devices", "create", "quay-door", "--store", "Quay")
         key = server.cli("keys", "create", "--role", "device", "--device", "quay-door")
         key = key.strip().splitlines()[-1]
-        answer = httpx.post(f"{server.url}/api/v1/events", json=_batch(1, 3),
-                            headers=_bearer(key))
+        answer = httpx.post(f"{server.url}/api/v1/events", json=_batch(1, 3), headers=_bearer(key))
         # The worker logs the dead row; waiting on the log spares repeated CLI start-ups.
         _wait_for(lambda: "dead until retried" in server.log_path.read_text())
         listing = _dead_rows(server.cli("outbox", "list", "--json"))
@@ -269,8 +268,9 @@ def test_delivery_survives_server_kill(tmp_path: Path, flaky_sink: Path) -> None
     key = server.cli("keys", "create", "--role", "device", "--device", "pier-door")
     key = key.strip().splitlines()[-1]
     answers = [
-        httpx.post(f"{server.url}/api/v1/events", json=_batch(start, start + 9),
-                   headers=_bearer(key)).status_code
+        httpx.post(
+            f"{server.url}/api/v1/events", json=_batch(start, start + 9), headers=_bearer(key)
+        ).status_code
         for start in range(1, 50, 10)
     ]
     # The sink is failing, so every batch is still in the outbox when the process dies.

@@ -4,7 +4,7 @@ A dwell request matches every finished business day that the cache lacks. So the
 request for a year whose days are not cached yet (after an import, a restore, or months of
 ingest without a dwell request) matches a year of events, which takes seconds. The warm-up
 thread matches those days before a request needs them. It works newest first, one week of
-one store at a time: the dashboard asks for the last day, 30 days or 365 days, so the recent
+one store at a time: the dashboard requests the last day, 30 days or 365 days, so the recent
 weeks of every store are ready before the older history of any store. Each week is read in
 its own read transaction and written in its own short write transaction, so ingest can take
 the write lock between weeks and waits a few milliseconds at most for a warm-up write.
